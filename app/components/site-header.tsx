@@ -1,0 +1,54 @@
+import { Form, Link, useLocation } from '@remix-run/react';
+import { useTranslation } from 'react-i18next';
+import type { Locale } from '~/locales';
+
+interface HeaderUser {
+  displayName: string;
+  roles: string[];
+  isCooperativeMember: boolean;
+}
+
+export function SiteHeader({ user, locale }: { user: HeaderUser | null; locale: Locale }) {
+  const { t } = useTranslation();
+  const location = useLocation();
+  const here = location.pathname + location.search;
+  return (
+    <header className="site-header">
+      <div className="site-header__top">
+        <Link to="/" className="brand" aria-label={t('brand.home')}>
+          <span className="brand__mark" aria-hidden="true">
+            地
+          </span>
+          <span className="brand__name">{t('brand.name')}</span>
+        </Link>
+        <nav className="site-header__nav" aria-label={t('nav.label')}>
+          <Link to="/cart">{t('nav.cart')}</Link>
+          {user ? (
+            <>
+              {user.isCooperativeMember ? <Link to="/coop">{t('nav.coop')}</Link> : null}
+              {user.roles.includes('coordinator') ? <Link to="/coordinator">{t('nav.coordinator')}</Link> : null}
+              {user.roles.includes('admin') ? <Link to="/admin">{t('nav.admin')}</Link> : null}
+              <Link to="/account">{t('nav.account')}</Link>
+            </>
+          ) : (
+            <Link to={`/login?redirectTo=${encodeURIComponent(here)}`}>{t('nav.login')}</Link>
+          )}
+          <Form method="post" action="/locale" className="locale-switch">
+            <input type="hidden" name="redirectTo" value={here} />
+            <input type="hidden" name="locale" value={locale === 'zh-CN' ? 'en' : 'zh-CN'} />
+            <button type="submit" className="link-button" lang={locale === 'zh-CN' ? 'en' : 'zh-CN'}>
+              {locale === 'zh-CN' ? 'English' : '中文'}
+            </button>
+          </Form>
+        </nav>
+      </div>
+      <Form method="get" action="/search" role="search" className="search-box">
+        <label htmlFor="site-search" className="visually-hidden">
+          {t('search.label')}
+        </label>
+        <input id="site-search" type="search" name="q" placeholder={t('search.placeholder')} autoComplete="off" enterKeyHint="search" />
+        <button type="submit">{t('search.submit')}</button>
+      </Form>
+    </header>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * The application context: every outside part, chosen once at start-up from the validated
+ * environment, handed to loaders and actions as `context.app`.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { syncReferenceData } from '~/models/reference-data.server';
+import { openDatabase, type Database, type Db } from './db.server';
+import type { Env } from './env.server';
+import { createLogger, type Logger } from './log.server';
+
+export interface AppContext {
+  env: Env;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  /** The clock every rule reads, so tests can move time. */
+  now: () => Date;
+  sessionSecret: string;
+  version: string;
+}
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    app: AppContext;
+  }
+}
+
+export const APP_VERSION = process.env.npm_package_version ?? '0.1.0';
+
+/** With DATABASE_URL the secret is required (env validation); the embedded default keeps one in its data folder. */
+export function resolveSessionSecret(env: Env): string {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  const file = path.join(env.DATA_DIR, 'session-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  fs.mkdirSync(env.DATA_DIR, { recursive: true });
+  const secret = crypto.randomBytes(32).toString('hex');
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function openDatabaseFromEnv(env: Env): Promise<Database> {
+  if (env.DATABASE_URL) {
+    const database = await openDatabase({ driver: 'postgres', url: env.DATABASE_URL });
+    if (!(await database.ping())) {
+      await database.close();
+      throw new Error(`Cannot reach the database at DATABASE_URL (${new URL(env.DATABASE_URL).host})`);
+    }
+    return database;
+  }
+  return openDatabase({ driver: 'pglite', dataDir: env.PGLITE_DIR });
+}
+
+export interface CreateContextOptions {
+  env: Env;
+  database?: Database;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** Opens the database, applies migrations and reference data, and assembles the context. */
+export async function createAppContext(options: CreateContextOptions): Promise<AppContext> {
+  const { env } = options;
+  const logger = options.logger ?? createLogger(env.LOG_LEVEL);
+  const database = options.database ?? (await openDatabaseFromEnv(env));
+  await database.migrate();
+  await syncReferenceData(database.db);
+  return {
+    env,
+    database,
+    db: database.db,
+    logger,
+    now: options.now ?? (() => new Date()),
+    sessionSecret: resolveSessionSecret(env),
+    version: APP_VERSION,
+  };
+}

@@ -1,0 +1,78 @@
+// The production server: Express with the Remix request handler, compression, long cache
+// headers for fingerprinted assets, /healthz through Remix, and graceful shutdown.
+import path from 'node:path';
+import { createRequestHandler } from '@remix-run/express';
+import compression from 'compression';
+import express from 'express';
+
+const BUILD_PATH = path.resolve('build/index.js');
+
+export async function startServer({ env: source = process.env, port, quiet = false } = {}) {
+  const build = await import(BUILD_PATH);
+  const entry = build.entry.module;
+  const env = entry.parseEnv(source);
+  const startedAt = performance.now();
+  const app = await entry.createAppContext({ env });
+  const background = await entry.startBackgroundWork(app);
+
+  const server = express();
+  server.disable('x-powered-by');
+  server.set('trust proxy', 'loopback');
+  server.use(compression());
+  // Fingerprinted build output never changes under one name.
+  server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
+  server.use(
+    '/uploads',
+    express.static(env.UPLOAD_DIR, {
+      maxAge: '1d',
+      setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    }),
+  );
+  server.use(express.static('public', { maxAge: '1h' }));
+  server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: () => ({ app }) }));
+
+  const listenPort = port ?? env.PORT;
+  const http = await new Promise((resolve) => {
+    const s = server.listen(listenPort, env.HOST, () => resolve(s));
+  });
+  const address = http.address();
+  const url = `http://localhost:${typeof address === 'object' && address ? address.port : listenPort}`;
+  if (!quiet) {
+    app.logger.info(
+      { url, driver: app.database.driver, startupMs: Math.round(performance.now() - startedAt), rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) },
+      '地标助农 is listening',
+    );
+  }
+
+  let closing;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise((resolve) => {
+        http.close(resolve);
+        http.closeIdleConnections?.();
+        setTimeout(() => http.closeAllConnections?.(), 5000).unref();
+      });
+      await background.stop();
+      await app.database.close();
+    })();
+    return closing;
+  };
+  return { url, app, close, http };
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}`;
+if (isMain) {
+  try {
+    const { close, app } = await startServer();
+    for (const signal of ['SIGTERM', 'SIGINT']) {
+      process.once(signal, async () => {
+        app.logger.info({ signal }, 'shutting down');
+        await close();
+        process.exit(0);
+      });
+    }
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,22 @@
+/** An AppContext on a test database, for calling models, loaders and actions directly. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { AppContext } from '~/utils/context.server';
+import type { Database } from '~/utils/db.server';
+import { parseEnv } from '~/utils/env.server';
+
+export function createTestApp(database: Database, overrides: Partial<Record<string, string>> = {}, now?: () => Date): AppContext {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dibiao-test-'));
+  const env = parseEnv({ NODE_ENV: 'test', DATA_DIR: dataDir, SESSION_SECRET: 'test-secret-test-secret-test-secret-0000', ...overrides });
+  return {
+    env,
+    database,
+    db: database.db,
+    logger: pino({ level: 'silent' }),
+    now: now ?? (() => new Date()),
+    sessionSecret: env.SESSION_SECRET!,
+    version: 'test',
+  };
+}
