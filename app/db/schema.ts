@@ -18,6 +18,7 @@ import {
   smallint,
   text,
   timestamp,
+  customType,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -400,6 +401,54 @@ export const stalledStocks = pgTable(
     check('stalled_stocks_quantity_check', sql`${t.quantity} > 0`),
   ],
 );
+
+// ---------------------------------------------------------------- search
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The Postgres search adapter's index: one denormalised row per listed product, written by the
+ * search sync from the same outbox that feeds Meilisearch. `tokens` holds CJK bigrams and single
+ * characters plus pinyin tokens, weighted A (title) > B (GI) > C (region, cooperative) > D (rest).
+ */
+export const searchDocuments = pgTable(
+  'search_documents',
+  {
+    productId: integer('product_id')
+      .primaryKey()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    tokens: tsvector('tokens').notNull(),
+    title: text('title').notNull(),
+    provinceCode: char('province_code', { length: 6 }).notNull(),
+    regionCode: char('region_code', { length: 6 }).notNull(),
+    categorySlug: text('category_slug').notNull(),
+    giId: integer('gi_id'),
+    giKind: giKindEnum('gi_kind'),
+    cooperativeId: integer('cooperative_id').notNull(),
+    stalled: boolean('stalled').notNull().default(false),
+    sellBefore: date('sell_before'),
+    inStock: boolean('in_stock').notNull().default(false),
+    minPriceFen: integer('min_price_fen'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('search_documents_tokens_idx').using('gin', t.tokens),
+    index('search_documents_province_idx').on(t.provinceCode),
+    index('search_documents_category_idx').on(t.categorySlug),
+    index('search_documents_gi_idx').on(t.giId),
+    index('search_documents_coop_idx').on(t.cooperativeId),
+    index('search_documents_urgency_idx').on(t.sellBefore).where(sql`${t.stalled}`),
+  ],
+);
+
+// ---------------------------------------------------------------- rate limits
+/** Fixed-window counters shared by every app instance (login, signup, reset, checkout…). */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull().default(0),
+  windowStart: timestamp('window_start', { withTimezone: true }).notNull().defaultNow(),
+  blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+});
 
 // ---------------------------------------------------------------- audit log and jobs
 export const auditEvents = pgTable(
