@@ -9,6 +9,7 @@ export default defineConfig({
     setupFiles: ['tests/setup/fail-on-console-error.ts'],
     pool: 'forks',
     maxWorkers: 2,
+    env: { PASSWORD_HASH_COST: 'low', LOG_LEVEL: 'silent' },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     reporters: ['default', ['json', { outputFile: '.cache/test-results.json' }]],
