@@ -206,6 +206,26 @@ export const cooperativeMembers = pgTable(
   (t) => [primaryKey({ columns: [t.cooperativeId, t.userId] }), index('cooperative_members_user_idx').on(t.userId)],
 );
 
+/** An invitation to join a cooperative, accepted by signing in with the invited e-mail or mobile. */
+export const cooperativeInvitations = pgTable(
+  'cooperative_invitations',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    cooperativeId: integer('cooperative_id')
+      .notNull()
+      .references(() => cooperatives.id, { onDelete: 'cascade' }),
+    /** E-mail or mobile number of the person invited. */
+    contact: text('contact').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    invitedBy: uuid('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    acceptedAt: timestamp('accepted_at', { withTimezone: true }),
+    acceptedBy: uuid('accepted_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('cooperative_invitations_coop_idx').on(t.cooperativeId)],
+);
+
 export const authorizationStatusEnum = pgEnum('authorization_status', ['pending', 'approved', 'rejected', 'revoked']);
 
 /** A cooperative's right to use a GI's official mark. */
