@@ -1,4 +1,5 @@
 import type { AppContext } from '~/utils/context.server';
+import { backlog } from '~/utils/jobs.server';
 
 export async function getHealth(app: AppContext) {
   const databaseUp = await app.database.ping();
@@ -7,5 +8,7 @@ export async function getHealth(app: AppContext) {
     version: app.version,
     database: { driver: app.database.driver, up: databaseUp },
     search: { adapter: 'postgres', state: databaseUp ? 'ok' : 'down' },
+    // Dead or long-waiting jobs need a person, not a restart, so they do not make the instance unhealthy.
+    jobs: databaseUp ? { inProcess: app.env.JOBS_IN_PROCESS, ...(await backlog(app.db, app.now())) } : null,
   };
 }

@@ -1,10 +1,46 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import type { AppContext } from './context.server';
+import { createJobRunner, type JobHandler, type JobRunner } from './jobs.server';
+import { createMailTransport, EMAIL_JOB, emailJobHandler, type MailTransport } from './mail.server';
+
+export interface BackgroundServices {
+  mail: MailTransport;
+}
+
+/**
+ * Every job kind the app knows, and its handler. A module that enqueues a new kind adds its
+ * handler here; a kind missing from this map goes dead when claimed.
+ */
+export function jobHandlers(app: AppContext, services: BackgroundServices): Record<string, JobHandler> {
+  return {
+    [EMAIL_JOB]: emailJobHandler(services.mail, app.env.MAIL_FROM),
+  };
+}
 
 export interface BackgroundWork {
+  /** Runs even when JOBS_IN_PROCESS is false (then nothing polls it), so scripts and tests can call `runDue()`. */
+  runner: JobRunner;
   stop(): Promise<void>;
 }
 
-/** Starts the in-process work of one app instance (the job runner). */
-export async function startBackgroundWork(_app: AppContext): Promise<BackgroundWork> {
-  return { stop: async () => {} };
+/** Starts the in-process work of one app instance: the job runner, when JOBS_IN_PROCESS is true. */
+export async function startBackgroundWork(app: AppContext): Promise<BackgroundWork> {
+  const mail = createMailTransport(app.env);
+  const runner = createJobRunner({
+    db: app.db,
+    handlers: jobHandlers(app, { mail }),
+    // Two app instances may share one process (tests do), so the pid alone does not name a worker.
+    workerId: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`,
+    now: app.now,
+    logger: app.logger,
+  });
+  if (app.env.JOBS_IN_PROCESS) runner.start();
+  return {
+    runner,
+    async stop() {
+      await runner.stop();
+      mail.close();
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import pino from 'pino';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { jobs } from '~/db/schema';
+import { getHealth } from '~/models/health.server';
 import { openDatabase, type Db } from '~/utils/db.server';
 import {
   backlog,
@@ -14,6 +15,7 @@ import {
   type JobHandler,
   type JobRunnerOptions,
 } from '~/utils/jobs.server';
+import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
 
 const MINUTE = 60_000;
@@ -319,6 +321,18 @@ describeEachDriver('job runner', (t) => {
     expect(await backlog(t.database.db, now)).toEqual({ pending: 3, running: 1, dead: 1, oldestPendingAgeSeconds: 90 });
     await t.database.db.delete(jobs);
     expect(await backlog(t.database.db, now)).toEqual({ pending: 0, running: 0, dead: 0, oldestPendingAgeSeconds: null });
+  });
+
+  it('shows the backlog in the health report without calling the instance unhealthy for dead jobs', async () => {
+    const now = new Date();
+    const app = createTestApp(t.database, {}, () => now);
+    await enqueueJob(t.database.db, { kind: 'test.health', runAt: new Date(now.getTime() - 30_000) });
+    const dead = await enqueueJob(t.database.db, { kind: 'test.health' });
+    await t.database.db.update(jobs).set({ status: 'dead' }).where(eq(jobs.id, dead));
+
+    const health = await getHealth(app);
+    expect(health.status).toBe('ok');
+    expect(health.jobs).toEqual({ inProcess: true, pending: 1, running: 0, dead: 1, oldestPendingAgeSeconds: 30 });
   });
 
   it('prunes done jobs older than the cut-off and keeps dead ones for inspection', async () => {
