@@ -437,7 +437,7 @@ export interface DemoPerson {
   associationSlug?: string;
 }
 
-const DOMAIN = 'demo.dibiao.cn';
+const DOMAIN = 'demo.dibiao.example';
 
 export const DEMO_STAFF: DemoPerson[] = [
   { email: `admin@${DOMAIN}`, mobile: null, displayName: '平台管理员（演示）', kind: 'admin', roles: ['admin'] },

@@ -5,6 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { seedDemoDataIfEmpty } from '~/models/demo-seed.server';
 import { syncReferenceData } from '~/models/reference-data.server';
 import { openDatabase, type Database, type Db } from './db.server';
 import type { Env } from './env.server';
@@ -66,12 +67,16 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
   const database = options.database ?? (await openDatabaseFromEnv(env));
   await database.migrate();
   await syncReferenceData(database.db);
+  const now = options.now ?? (() => new Date());
+  if (env.SEED_ON_START && (await seedDemoDataIfEmpty(database.db, now()))) {
+    logger.info('seeded demo data into the empty database');
+  }
   return {
     env,
     database,
     db: database.db,
     logger,
-    now: options.now ?? (() => new Date()),
+    now,
     sessionSecret: resolveSessionSecret(env),
     version: APP_VERSION,
   };
