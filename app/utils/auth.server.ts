@@ -72,7 +72,9 @@ export async function requireUser(request: Request, app: AppContext): Promise<Cu
 /** For /login and /signup: a signed-in visitor goes on to where they were heading. */
 export async function requireAnonymous(request: Request, app: AppContext): Promise<void> {
   if (await getOptionalUser(request, app)) {
-    throw redirect(safeRedirectPath(new URL(request.url).searchParams.get('redirectTo'), '/account'));
+    const to = safeRedirectPath(new URL(request.url).searchParams.get('redirectTo'), '/account');
+    // Going back to /login or /signup would bounce here forever.
+    throw redirect(/^\/(login|signup)(?:[/?#]|$)/.test(to) ? '/account' : to);
   }
 }
 

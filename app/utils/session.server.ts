@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { createCookie, type Cookie } from '@remix-run/node';
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, lte, ne } from 'drizzle-orm';
 import { sessions } from '~/db/schema';
 import type { AppContext } from './context.server';
 import type { Db } from './db.server';
@@ -133,4 +133,9 @@ export async function listUserSessions(db: Db, userId: string) {
     .from(sessions)
     .where(eq(sessions.userId, userId))
     .orderBy(sessions.createdAt);
+}
+
+/** Deletes sessions past their expiry (for a periodic job; lookups already refuse them). */
+export async function pruneExpiredSessions(db: Db, now: Date): Promise<void> {
+  await db.delete(sessions).where(lte(sessions.expiresAt, now));
 }

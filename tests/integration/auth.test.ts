@@ -7,7 +7,7 @@ import { action as signupAction } from '~/routes/signup/route';
 import { getOptionalUser, requireUser } from '~/utils/auth.server';
 import type { AppContext } from '~/utils/context.server';
 import { requireRole } from '~/utils/permissions.server';
-import { SESSION_TOUCH_INTERVAL_MS, sha256Hex } from '~/utils/session.server';
+import { pruneExpiredSessions, SESSION_TOUCH_INTERVAL_MS, sha256Hex } from '~/utils/session.server';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
 
@@ -235,6 +235,8 @@ describeEachDriver('accounts and sessions', (t) => {
       const { cookie } = await signup();
       const response = await call(app, loginLoader as Handler, get('http://localhost/login?redirectTo=%2Fcart', cookie));
       expect((response as Response).headers.get('Location')).toBe('/cart');
+      const loop = await call(app, loginLoader as Handler, get('http://localhost/login?redirectTo=%2Flogin%3FredirectTo%3D%252Fcart', cookie));
+      expect((loop as Response).headers.get('Location')).toBe('/account');
     });
   });
 
@@ -298,6 +300,20 @@ describeEachDriver('accounts and sessions', (t) => {
         expect(await userFor(cookie)).not.toBeNull();
         clock = new Date(clock.getTime() + 7 * DAY + 60_000);
         expect(await userFor(cookie)).toBeNull();
+      } finally {
+        clock = start;
+      }
+    });
+
+    it('lets a periodic job delete sessions that have expired', async () => {
+      const start = clock;
+      try {
+        const { cookie } = await signup();
+        const user = await userFor(cookie);
+        await pruneExpiredSessions(t.database.db, new Date(start.getTime() + 6 * DAY));
+        expect(await t.database.db.select().from(sessions).where(eq(sessions.userId, user!.id))).toHaveLength(1);
+        await pruneExpiredSessions(t.database.db, new Date(start.getTime() + 7 * DAY));
+        expect(await t.database.db.select().from(sessions).where(eq(sessions.userId, user!.id))).toEqual([]);
       } finally {
         clock = start;
       }
