@@ -21,14 +21,22 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   server.use(compression());
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
+  // Only the public part of the upload folder is served as files; private documents (evidence,
+  // report attachments) go through routes that check access.
   server.use(
     '/uploads',
-    express.static(env.UPLOAD_DIR, {
+    express.static(path.join(env.UPLOAD_DIR, 'public'), {
       maxAge: '1d',
       setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
     }),
   );
   server.use(express.static('public', { maxAge: '1h' }));
+  // The app reads the client address from X-Forwarded-For: replace whatever the client sent with
+  // the address Express trusts (the peer, or what a loopback proxy reported).
+  server.use((req, _res, next) => {
+    req.headers['x-forwarded-for'] = req.ip ?? '';
+    next();
+  });
   server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: () => ({ app }) }));
 
   const listenPort = port ?? env.PORT;

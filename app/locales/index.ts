@@ -9,6 +9,7 @@ import enCart from './en/cart.json';
 import enCatalog from './en/catalog.json';
 import enCommon from './en/common.json';
 import enCoop from './en/coop.json';
+import enOnboarding from './en/onboarding.json';
 import enOrders from './en/orders.json';
 import enReports from './en/reports.json';
 import enSearch from './en/search.json';
@@ -19,6 +20,7 @@ import zhCart from './zh-CN/cart.json';
 import zhCatalog from './zh-CN/catalog.json';
 import zhCommon from './zh-CN/common.json';
 import zhCoop from './zh-CN/coop.json';
+import zhOnboarding from './zh-CN/onboarding.json';
 import zhOrders from './zh-CN/orders.json';
 import zhReports from './zh-CN/reports.json';
 import zhSearch from './zh-CN/search.json';
@@ -35,6 +37,7 @@ export const resources = {
     catalog: zhCatalog,
     coop: zhCoop,
     admin: zhAdmin,
+    onboarding: zhOnboarding,
     search: zhSearch,
     cart: zhCart,
     orders: zhOrders,
@@ -47,6 +50,7 @@ export const resources = {
     catalog: enCatalog,
     coop: enCoop,
     admin: enAdmin,
+    onboarding: enOnboarding,
     search: enSearch,
     cart: enCart,
     orders: enOrders,
