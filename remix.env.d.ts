@@ -6,3 +6,5 @@ declare module '@remix-run/node' {
     v3_singleFetch: true;
   }
 }
+
+export {};
