@@ -16,6 +16,19 @@ export function createMeilisearchFromEnv(env: Pick<Env, 'MEILI_URL' | 'MEILI_MAS
   return createMeilisearchSearch({ url: env.MEILI_URL, apiKey: env.MEILI_MASTER_KEY, ...options });
 }
 
+/**
+ * Creates the Meilisearch index and applies its settings, for start-up: a configured Meilisearch
+ * that cannot be reached is a clear error there (at query time the Postgres fallback answers).
+ */
+export async function prepareMeilisearch(meilisearch: MeilisearchSearch, url: string): Promise<void> {
+  try {
+    await meilisearch.ensureIndex();
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}` : String(error);
+    throw new Error(`Cannot set up the Meilisearch index \`${meilisearch.indexUid}\` at MEILI_URL (${new URL(url).host}): ${reason}`, { cause: error });
+  }
+}
+
 export interface CreateSearchOptions extends FallbackOptions {
   /** Shares one Meilisearch adapter with the job handler; made from the environment when omitted. */
   meilisearch?: MeilisearchSearch | null;

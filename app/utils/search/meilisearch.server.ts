@@ -18,7 +18,7 @@ import {
   type Task,
 } from 'meilisearch';
 import { GI_KIND_LABELS } from './postgres.server';
-import { containsHan, documentTokens, escapeHtml, highlightTitle, queryTokens, type Weight } from './tokenize';
+import { containsHan, documentTokens, escapeHtml, highlightTitle, queryTokens, type FieldClass } from './tokenize';
 import type {
   FacetValue,
   SearchAdapter,
@@ -43,6 +43,8 @@ const BATCH_SIZE = 500;
 /** Far past any sell-before day (days since 1970), so products that are not stalled sort last by urgency. */
 const NOT_URGENT = 2_147_483_647;
 const FACET_SEPARATOR = '|';
+/** Errors a correctly set-up index never gives to the adapter's own queries. */
+const SETUP_ERRORS = new Set(['index_not_found', 'invalid_search_filter', 'invalid_search_facets', 'invalid_search_sort', 'invalid_search_attributes_to_search_on']);
 
 /**
  * Synonym groups: every word in a group finds the others. Meilisearch applies them to whole query
@@ -154,9 +156,9 @@ function synonymSettings(groups: readonly (readonly string[])[]): Record<string,
 // ---------------------------------------------------------------- documents
 
 function splitLexemes(fields: Parameters<typeof documentTokens>[0]) {
-  const grams: Record<Weight, string[]> = { A: [], B: [], C: [], D: [] };
-  const words: Record<Weight, string[]> = { A: [], B: [], C: [], D: [] };
-  for (const { lexeme, weight } of documentTokens(fields)) (containsHan(lexeme) ? grams : words)[weight].push(lexeme);
+  const grams: Record<FieldClass, string[]> = { A: [], B: [], C: [], D: [] };
+  const words: Record<FieldClass, string[]> = { A: [], B: [], C: [], D: [] };
+  for (const [lexeme, fieldClass] of documentTokens(fields)) (containsHan(lexeme) ? grams : words)[fieldClass].push(lexeme);
   return { grams, words };
 }
 
@@ -471,7 +473,14 @@ export function createMeilisearchSearch(options: MeilisearchOptions): Meilisearc
         matchingStrategy: 'all',
         locales,
       } satisfies SearchParams;
-      const response = await query.index<MeiliProductDocument>(indexUid).search(q, params);
+      const response = await query
+        .index<MeiliProductDocument>(indexUid)
+        .search(q, params)
+        .catch((error: unknown) => {
+          // A missing index or lost settings: the next write sets the index up again.
+          if (error instanceof MeilisearchApiError && SETUP_ERRORS.has(error.cause?.code ?? '')) ready = null;
+          throw error;
+        });
       return {
         hits: response.hits.map((hit) => ({
           productId: hit.id,
@@ -541,15 +550,18 @@ export function createMeilisearchSearch(options: MeilisearchOptions): Meilisearc
       await adapter.ensureIndex();
       await removeLeftoverIndexes();
       const buildUid = `${indexUid}_rebuild_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-      await createIndex(buildUid);
       try {
+        await createIndex(buildUid);
         for (const task of await addDocuments(buildUid, documents)) await succeeded(task);
         // `rename` is left out: servers before v1.18 refuse it as an unknown field, and false is its default.
         await succeeded(write.swapIndexes([{ indexes: [indexUid, buildUid] } as never]));
-      } finally {
-        // After the swap this holds the old documents; after a failure, a half-built index.
-        await succeeded(write.deleteIndex(buildUid));
+      } catch (error) {
+        // A half-built index is dropped; if even that fails, the next rebuild removes it once it is old.
+        await succeeded(write.deleteIndex(buildUid)).catch(() => {});
+        throw error;
       }
+      // After the swap it holds the old documents.
+      await succeeded(write.deleteIndex(buildUid));
       return { indexUid, documents: documents.length };
     },
 
