@@ -80,7 +80,11 @@ export interface DeliveryResult {
 export async function deliverSearchSync(db: Db, meilisearch: MeilisearchSearch, productIds: readonly number[]): Promise<DeliveryResult> {
   const ids = uniqueIds(productIds);
   if (ids.length === 0) return { upserted: 0, removed: 0 };
+  // Set up before taking the lock, which is held only for a read and an enqueue.
+  await meilisearch.ensureIndex();
   const { tasks, upserted, removed } = await db.transaction(async (tx) => {
+    // A delivery that cannot get the lock soon gives its connection back and is retried later.
+    await tx.execute(sql`SET LOCAL lock_timeout = '5s'`);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${DELIVERY_LOCK}::bigint)`);
     const documents = await buildSearchDocuments(tx, ids);
     const listed = new Set(documents.map((d) => d.id));
