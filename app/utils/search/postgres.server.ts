@@ -1,0 +1,367 @@
+/**
+ * The default search adapter: PostgreSQL full-text search over `search_documents` (on PGlite and
+ * PostgreSQL alike). Each row holds a `tsvector` of CJK bigrams, single characters and pinyin
+ * tokens (see tokenize.ts) under a GIN index, each lexeme in the namespace of the best field it
+ * occurs in; queries are tsquery literals bound as parameters.
+ *
+ * Relevance: title matches first, then GI name, region or cooperative, category or description;
+ * within each, stalled goods by sell-before date, then the newest. Ranking by field through the
+ * index, rather than ts_rank over every match, is what keeps broad words fast: measured on
+ * 100,000 products, ts_rank ordering took 77 ms for 脐橙 (7,000 matches) and 490 ms for 湖北.
+ */
+import { inArray, sql, type SQL } from 'drizzle-orm';
+import { searchDocuments } from '~/db/schema';
+import { queryRows, type Db } from '~/utils/db.server';
+import { documentTokens, highlightTitle, queryTokens, toTsquery, toTsvectorLiteral } from './tokenize';
+import type {
+  FacetValue,
+  SearchAdapter,
+  SearchDocument,
+  SearchFacets,
+  SearchFilters,
+  SearchQuery,
+  SearchResult,
+  SearchSort,
+  Suggestion,
+} from './types';
+
+const FACET_LIMIT = 30;
+const WRITE_BATCH = 500;
+
+export const GI_KIND_LABELS: Record<string, string> = {
+  protected_product: '地理标志保护产品',
+  certification_mark: '地理标志证明商标',
+  collective_mark: '地理标志集体商标',
+  agricultural_product: '农产品地理标志',
+};
+
+function dayToIsoDate(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Writes (or replaces) the rows of `search_documents` for these documents. */
+export async function writeSearchRows(db: Db, documents: readonly SearchDocument[]): Promise<void> {
+  for (let i = 0; i < documents.length; i += WRITE_BATCH) {
+    const rows = documents.slice(i, i + WRITE_BATCH).map((d) => ({
+      productId: d.id,
+      tokens: sql`${toTsvectorLiteral(
+        documentTokens({
+          title: d.title,
+          titleEn: d.titleEn,
+          giName: d.giName,
+          regionNames: d.regionNames,
+          cooperativeName: d.cooperativeName,
+          categoryName: d.categoryName,
+          description: d.description,
+        }),
+      )}::tsvector`,
+      title: d.title,
+      provinceCode: d.provinceCode,
+      regionCode: d.regionCode,
+      categorySlug: d.categorySlug,
+      giId: d.giSlug === null ? null : sql`(SELECT id FROM geographical_indications WHERE slug = ${d.giSlug})`,
+      giKind: d.giKind,
+      cooperativeId: d.cooperativeId,
+      stalled: d.stalled,
+      sellBefore: d.sellBeforeDay === null ? null : dayToIsoDate(d.sellBeforeDay),
+      inStock: d.inStock,
+      minPriceFen: d.minPriceFen,
+      publishedAt: d.publishedAt === null ? null : new Date(d.publishedAt),
+      updatedAt: sql`now()`,
+    }));
+    await db
+      .insert(searchDocuments)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: searchDocuments.productId,
+        set: {
+          tokens: sql`excluded.tokens`,
+          title: sql`excluded.title`,
+          provinceCode: sql`excluded.province_code`,
+          regionCode: sql`excluded.region_code`,
+          categorySlug: sql`excluded.category_slug`,
+          giId: sql`excluded.gi_id`,
+          giKind: sql`excluded.gi_kind`,
+          cooperativeId: sql`excluded.cooperative_id`,
+          stalled: sql`excluded.stalled`,
+          sellBefore: sql`excluded.sell_before`,
+          inStock: sql`excluded.in_stock`,
+          minPriceFen: sql`excluded.min_price_fen`,
+          publishedAt: sql`excluded.published_at`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+      });
+  }
+}
+
+/** Filters as SQL conditions on `search_documents sd`, every value bound as a parameter. */
+export function filterConditions(filters: SearchFilters): SQL[] {
+  const conditions: SQL[] = [];
+  if (filters.provinceCode) conditions.push(sql`sd.province_code = ${filters.provinceCode}`);
+  if (filters.categorySlug) conditions.push(sql`sd.category_slug = ${filters.categorySlug}`);
+  if (filters.giSlug) conditions.push(sql`sd.gi_id = (SELECT id FROM geographical_indications WHERE slug = ${filters.giSlug})`);
+  if (filters.giKind) conditions.push(sql`sd.gi_kind = ${filters.giKind}::gi_kind`);
+  if (filters.cooperativeSlug)
+    conditions.push(sql`sd.cooperative_id = (SELECT id FROM cooperatives WHERE slug = ${filters.cooperativeSlug})`);
+  if (filters.stalledOnly) conditions.push(sql`sd.stalled`);
+  if (filters.inStockOnly) conditions.push(sql`sd.in_stock`);
+  return conditions;
+}
+
+function allOf(conditions: SQL[]): SQL {
+  return conditions.length > 0 ? sql.join(conditions, sql` AND `) : sql`true`;
+}
+
+function matches(tsquery: string): SQL {
+  return sql`sd.tokens @@ ${tsquery}::tsquery`;
+}
+
+/** What every hit satisfies: the words anywhere in the document, and the filters. */
+export function matchCondition(q: string, filters: SearchFilters): SQL {
+  const anywhere = toTsquery(queryTokens(q), 'D');
+  return allOf([...(anywhere ? [matches(anywhere)] : []), ...filterConditions(filters)]);
+}
+
+/**
+ * One ordered slice of the results; the results are the segments one after the other. Splitting
+ * lets the common first page — title matches, urgent stalled goods first — be read in index
+ * order (search_documents_urgency_idx) and stop after a page instead of sorting every match.
+ */
+export interface Segment {
+  where: SQL;
+  orderBy: SQL;
+}
+
+const NEWEST = sql`sd.published_at DESC NULLS LAST, sd.product_id DESC`;
+const SOONEST = sql`sd.sell_before ASC, ${NEWEST}`;
+
+export function searchSegments(q: string, filters: SearchFilters, sort: SearchSort): Segment[] {
+  const terms = queryTokens(q);
+  const anywhere = toTsquery(terms, 'D');
+  const filter = filterConditions(filters);
+  const where = (...conditions: SQL[]) => allOf([...conditions, ...filter]);
+  const matched = anywhere ? [matches(anywhere)] : [];
+  switch (sort) {
+    case 'price_asc':
+      return [{ where: where(...matched), orderBy: sql`sd.min_price_fen ASC NULLS LAST, sd.product_id DESC` }];
+    case 'price_desc':
+      return [{ where: where(...matched), orderBy: sql`sd.min_price_fen DESC NULLS LAST, sd.product_id DESC` }];
+    case 'newest':
+      return [{ where: where(...matched), orderBy: NEWEST }];
+    case 'urgency':
+      return [
+        { where: where(sql`sd.stalled`, ...matched), orderBy: SOONEST },
+        { where: where(sql`NOT sd.stalled`, ...matched), orderBy: NEWEST },
+      ];
+    case 'relevance': {
+      // Without words, the zone's own order: goods that must sell soonest first.
+      if (!anywhere) return searchSegments(q, filters, 'urgency');
+      const inTitle = matches(toTsquery(terms, 'A')!);
+      const inGi = matches(toTsquery(terms, 'B')!);
+      const inPlace = matches(toTsquery(terms, 'C')!);
+      return [
+        { where: where(sql`sd.stalled`, inTitle), orderBy: SOONEST },
+        { where: where(sql`NOT sd.stalled`, inTitle), orderBy: NEWEST },
+        {
+          where: where(matches(anywhere), sql`NOT (${inTitle})`),
+          orderBy: sql`CASE WHEN ${inGi} THEN 1 WHEN ${inPlace} THEN 2 ELSE 3 END, sd.stalled DESC, sd.sell_before ASC NULLS LAST, ${NEWEST}`,
+        },
+      ];
+    }
+  }
+}
+
+interface HitRow {
+  id: number;
+  title: string;
+}
+
+/** One segment's slice, as SQL (exported for the EXPLAIN test). */
+export function segmentPageSql(segment: Segment, offset: number, limit: number): SQL {
+  return sql`SELECT sd.product_id AS id, sd.title FROM search_documents sd
+    WHERE ${segment.where} ORDER BY ${segment.orderBy} LIMIT ${limit} OFFSET ${offset}`;
+}
+
+async function countWhere(db: Db, where: SQL): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`);
+  return row?.n ?? 0;
+}
+
+/**
+ * Reads `limit` rows from `offset` of the segments laid end to end. A segment is counted only
+ * when the offset lies beyond it. A short page ends the results, so it also gives the total.
+ */
+async function readSegments(db: Db, segments: Segment[], offset: number, limit: number) {
+  const rows: HitRow[] = [];
+  let skip = offset;
+  let before = 0;
+  for (const segment of segments) {
+    const need = limit - rows.length;
+    if (need <= 0) break;
+    const slice = await queryRows<HitRow>(db, segmentPageSql(segment, skip, need));
+    rows.push(...slice);
+    if (slice.length > 0 || skip === 0) {
+      before += skip;
+      skip = 0;
+      continue;
+    }
+    const size = await countWhere(db, segment.where);
+    before += Math.min(size, skip);
+    skip -= Math.min(size, skip);
+  }
+  return { rows, total: rows.length < limit ? before + rows.length : null };
+}
+
+const EXACT_COUNT_LIMIT = 1000;
+
+/**
+ * How many documents match, when no facet scan counted them: exact up to 1,000, above that the
+ * planner's estimate (like Meilisearch's estimatedTotalHits), so that a broad word does not
+ * read every matching row just to print a number.
+ */
+async function countMatches(db: Db, where: SQL): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) m`,
+  );
+  const exact = row?.n ?? 0;
+  if (exact <= EXACT_COUNT_LIMIT) return exact;
+  const [plan] = await queryRows<Record<string, unknown>>(db, sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents sd WHERE ${where}`);
+  const json = plan ? Object.values(plan)[0] : null;
+  const parsed = (typeof json === 'string' ? JSON.parse(json) : json) as [{ Plan?: { 'Plan Rows'?: number } }] | null;
+  return Math.max(exact, Math.round(parsed?.[0]?.Plan?.['Plan Rows'] ?? 0));
+}
+
+interface FacetRow {
+  facet: 'province' | 'category' | 'gi' | 'kind' | 'coop' | 'all';
+  value: string | null;
+  label: string | null;
+  count: number;
+  stalled: number;
+  in_stock: number;
+}
+
+/** Counts of every facet over the matching documents, in one scan of them (GROUPING SETS). */
+export function searchFacetsSql(where: SQL): SQL {
+  return sql`WITH m AS MATERIALIZED (
+      SELECT sd.province_code, sd.category_slug, sd.gi_id, sd.gi_kind, sd.cooperative_id, sd.stalled, sd.in_stock
+      FROM search_documents sd WHERE ${where}
+    ), g AS (
+      SELECT province_code, category_slug, gi_id, gi_kind, cooperative_id,
+        GROUPING(province_code, category_slug, gi_id, gi_kind, cooperative_id) AS set_id,
+        count(*)::int AS count,
+        count(*) FILTER (WHERE stalled)::int AS stalled,
+        count(*) FILTER (WHERE in_stock)::int AS in_stock
+      FROM m
+      GROUP BY GROUPING SETS ((province_code), (category_slug), (gi_id), (gi_kind), (cooperative_id), ())
+    )
+    SELECT CASE g.set_id WHEN 15 THEN 'province' WHEN 23 THEN 'category' WHEN 27 THEN 'gi'
+        WHEN 29 THEN 'kind' WHEN 30 THEN 'coop' ELSE 'all' END AS facet,
+      coalesce(g.province_code::text, g.category_slug, gi.slug, g.gi_kind::text, co.slug) AS value,
+      coalesce(r.name, c.name_zh, gi.name, co.legal_name) AS label,
+      g.count, g.stalled, g.in_stock
+    FROM g
+    LEFT JOIN regions r ON r.code = g.province_code
+    LEFT JOIN categories c ON c.slug = g.category_slug
+    LEFT JOIN geographical_indications gi ON gi.id = g.gi_id
+    LEFT JOIN cooperatives co ON co.id = g.cooperative_id
+    ORDER BY g.count DESC, value`;
+}
+
+function facetsFromRows(rows: FacetRow[]): { facets: SearchFacets; total: number } {
+  const facets: SearchFacets = { province: [], category: [], gi: [], giKind: [], cooperative: [], stalled: 0, inStock: 0 };
+  let total = 0;
+  const lists: Record<Exclude<FacetRow['facet'], 'all'>, FacetValue[]> = {
+    province: facets.province,
+    category: facets.category,
+    gi: facets.gi,
+    kind: facets.giKind,
+    coop: facets.cooperative,
+  };
+  for (const row of rows) {
+    if (row.facet === 'all') {
+      total = row.count;
+      facets.stalled = row.stalled;
+      facets.inStock = row.in_stock;
+      continue;
+    }
+    // A null group (no GI, no kind) is not a value anyone can filter by.
+    if (row.value === null) continue;
+    const list = lists[row.facet];
+    if (list.length >= FACET_LIMIT) continue;
+    const label = row.facet === 'kind' ? (GI_KIND_LABELS[row.value] ?? row.value) : (row.label ?? row.value);
+    list.push({ value: row.value, label, count: row.count });
+  }
+  return { facets, total };
+}
+
+export interface PostgresSearchOptions {
+  /** Accepted for symmetry with the other adapters; the ranking reads sell-before dates, not the clock. */
+  now?: () => Date;
+}
+
+export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {}): SearchAdapter {
+  return {
+    name: 'postgres',
+
+    async search(query: SearchQuery): Promise<SearchResult> {
+      const where = matchCondition(query.q, query.filters);
+      const offset = (query.page - 1) * query.pageSize;
+      const [page, facetRows] = await Promise.all([
+        readSegments(db, searchSegments(query.q, query.filters, query.sort), offset, query.pageSize),
+        query.facets ? queryRows<FacetRow>(db, searchFacetsSql(where)) : Promise.resolve(null),
+      ]);
+      const counted = facetRows ? facetsFromRows(facetRows) : null;
+      const total = counted?.total ?? page.total ?? (await countMatches(db, where));
+      return {
+        hits: page.rows.map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
+        total,
+        facets: counted?.facets ?? null,
+        adapter: 'postgres',
+        degraded: false,
+      };
+    },
+
+    async suggest(q: string, limit: number): Promise<Suggestion[]> {
+      const inTitle = toTsquery(queryTokens(q), 'A');
+      if (!inTitle || limit <= 0) return [];
+      // Many products share a title (one per cooperative): read extra rows, keep distinct titles.
+      // Stalled goods first in index order; the rest in any order, so a broad prefix stops early.
+      const wanted = limit * 4;
+      const read = (where: SQL, orderBy: SQL | null, n: number) =>
+        queryRows<{ id: number; slug: string; title: string }>(
+          db,
+          sql`SELECT sd.product_id AS id, p.slug, sd.title
+            FROM search_documents sd JOIN products p ON p.id = sd.product_id
+            WHERE ${where} ${orderBy ? sql`ORDER BY ${orderBy}` : sql``} LIMIT ${n}`,
+        );
+      const rows = await read(sql`sd.stalled AND ${matches(inTitle)}`, SOONEST, wanted);
+      if (rows.length < wanted) rows.push(...(await read(sql`NOT sd.stalled AND ${matches(inTitle)}`, null, wanted - rows.length)));
+      const seen = new Set<string>();
+      const suggestions: Suggestion[] = [];
+      for (const row of rows) {
+        if (seen.has(row.title)) continue;
+        seen.add(row.title);
+        suggestions.push({ productId: row.id, slug: row.slug, title: row.title });
+        if (suggestions.length >= limit) break;
+      }
+      return suggestions;
+    },
+
+    upsert: (documents) => writeSearchRows(db, documents),
+
+    async remove(productIds: number[]) {
+      if (productIds.length === 0) return;
+      await db.delete(searchDocuments).where(inArray(searchDocuments.productId, productIds));
+    },
+
+    async health() {
+      try {
+        await queryRows(db, sql`SELECT 1 FROM search_documents LIMIT 1`);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+      }
+    },
+  };
+}
