@@ -23,7 +23,8 @@ async function main(): Promise<number> {
   const database = await openDatabaseFromEnv(env);
   try {
     const report = await verifySearchIndex(database.db, meilisearch);
-    console.log(`Index \`${report.indexUid}\`: ${report.indexed} documents; the database lists ${report.expected} products.`);
+    if (report.indexMissing) console.log(`Index \`${report.indexUid}\` does not exist.`);
+    else console.log(`Index \`${report.indexUid}\`: ${report.indexed} documents; the database lists ${report.expected} products.`);
     if (report.missing.length) console.log(`Missing (${report.missing.length}): ${list(report.missing)}`);
     if (report.extra.length) console.log(`Extra (${report.extra.length}): ${list(report.extra)}`);
     if (report.stale.length) console.log(`Stale (${report.stale.length}): ${list(report.stale)}`);

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { products } from '~/db/schema';
 import { queryRows, type Db } from '~/utils/db.server';
 import { enqueueJob, PermanentJobError, type JobHandler } from '~/utils/jobs.server';
+import { MeilisearchApiError } from 'meilisearch';
 import { toMeiliDocument, type MeiliProductDocument, type MeilisearchSearch } from '~/utils/search/meilisearch.server';
 import { buildSearchDocuments, syncSearchDocuments } from './search-documents.server';
 
@@ -149,6 +150,8 @@ export interface VerifyReport {
   stale: number[];
   /** Index settings that differ from the adapter's. */
   settings: string[];
+  /** The index does not exist at all (never built, or deleted). */
+  indexMissing: boolean;
   /** Sync jobs not yet delivered: drift on their products may only be in flight. */
   pendingJobs: number;
   ok: boolean;
@@ -168,16 +171,22 @@ function canonicalJson(value: unknown): string {
 /** Compares the index with the database: missing, extra and stale documents, and settings. */
 export async function verifySearchIndex(db: Db, meilisearch: MeilisearchSearch): Promise<VerifyReport> {
   const expected = new Map((await buildSearchDocuments(db)).map((d) => [d.id, toMeiliDocument(d)] as const));
-  const actual = new Map<number, MeiliProductDocument>((await meilisearch.allDocuments()).map((d) => [Number(d.id), d] as const));
+  let indexMissing = false;
+  const indexed = await meilisearch.allDocuments().catch((error: unknown) => {
+    if (!(error instanceof MeilisearchApiError && error.cause?.code === 'index_not_found')) throw error;
+    indexMissing = true;
+    return [];
+  });
+  const actual = new Map<number, MeiliProductDocument>(indexed.map((d) => [Number(d.id), d] as const));
   const missing: number[] = [];
   const stale: number[] = [];
   for (const [id, document] of expected) {
-    const indexed = actual.get(id);
-    if (!indexed) missing.push(id);
-    else if (canonicalJson(indexed) !== canonicalJson(document)) stale.push(id);
+    const found = actual.get(id);
+    if (!found) missing.push(id);
+    else if (canonicalJson(found) !== canonicalJson(document)) stale.push(id);
   }
   const extra = [...actual.keys()].filter((id) => !expected.has(id)).sort((a, b) => a - b);
-  const settings = await meilisearch.settingsDrift();
+  const settings = indexMissing ? [] : await meilisearch.settingsDrift();
   const [pending] = await queryRows<{ n: number }>(
     db,
     sql`SELECT count(*)::int AS n FROM jobs WHERE kind = ${SEARCH_SYNC_JOB} AND status IN ('pending', 'running')`,
@@ -190,7 +199,8 @@ export async function verifySearchIndex(db: Db, meilisearch: MeilisearchSearch):
     extra,
     stale,
     settings,
+    indexMissing,
     pendingJobs: Number(pending?.n ?? 0),
-    ok: missing.length === 0 && extra.length === 0 && stale.length === 0 && settings.length === 0,
+    ok: !indexMissing && missing.length === 0 && extra.length === 0 && stale.length === 0 && settings.length === 0,
   };
 }

@@ -354,6 +354,11 @@ describeEachDriver('search sync to Meilisearch', (t) => {
 
     const drift = await verifySearchIndex(db, meilisearch);
     expect(drift).toMatchObject({ ok: false, missing: [missing], extra: [999_999], stale: [stale], settings: ['filterableAttributes'] });
+
+    const never = setup().meilisearch;
+    const absent = await verifySearchIndex(db, never);
+    expect(absent).toMatchObject({ ok: false, indexMissing: true, indexed: 0, extra: [], stale: [] });
+    expect(absent.missing).toHaveLength(absent.expected);
   });
 
   it('answers from Postgres, marked degraded, while Meilisearch is down or slow, and goes back once it recovers', async () => {
