@@ -381,6 +381,7 @@ describeEachDriver('search sync to Meilisearch', (t) => {
       const fallen = await search.search(query({ q: '玉露' }));
       expect(fallen).toMatchObject({ adapter: 'postgres', degraded: true });
       expect(fallen.hits.map((h) => h.productId)).toEqual(healthy.hits.map((h) => h.productId));
+      expect((await search.suggest('玉露', 5)).map((s) => s.title)).toEqual(['恩施玉露']);
       const health = await searchHealth(search);
       expect(health).toMatchObject({ adapter: 'meilisearch', state: 'degraded', fallback: 'postgres' });
       expect(health.since).toEqual(expect.any(String));
