@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Field, FormErrors } from '~/components/forms';
 import { parseAccount, verifyLogin } from '~/models/user.server';
 import { createUserSession, requireAnonymous } from '~/utils/auth.server';
-import { safeRedirectPath } from '~/utils/http.server';
+import { safeRedirectPath } from '~/utils/safe-redirect';
 import { checkLoginAttempt, getClientIp, resetRateLimit, retryAfterSeconds } from '~/utils/rate-limit.server';
 
 export const meta: MetaFunction = () => [{ title: '登录 · 地标助农' }];

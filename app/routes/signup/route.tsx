@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CheckboxField, Field, FormErrors } from '~/components/forms';
 import { AccountTakenError, createUser, MOBILE_PATTERN, normalizeMobile } from '~/models/user.server';
 import { createUserSession, requireAnonymous } from '~/utils/auth.server';
-import { safeRedirectPath } from '~/utils/http.server';
+import { safeRedirectPath } from '~/utils/safe-redirect';
 import { getLocale } from '~/utils/locale.server';
 import { checkNewPassword, newPasswordSchema } from '~/utils/password-policy.server';
 import { getClientIp, hitRateLimit, RATE_LIMITS, retryAfterSeconds } from '~/utils/rate-limit.server';
