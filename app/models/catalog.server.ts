@@ -1,13 +1,24 @@
-/** Read side of the catalog for the storefront pages. */
-import { and, asc, count, desc, eq, isNull, sql } from 'drizzle-orm';
+/**
+ * Read side of the catalog for the storefront: the zone, product, GI and cooperative pages.
+ *
+ * Trust rule: a product shows its GI only when its cooperative holds an approved authorization
+ * for that GI, the product's origin lies inside the GI's protected area and the badge was not
+ * revoked on the product (`gi_revoked_at`). The rule is part of every query below (`giBadgeHolds`),
+ * never read from the product row alone.
+ */
+import { and, asc, count, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import {
   cooperatives,
   geographicalIndications,
+  giAuthorizations,
+  giProtectedAreas,
   productImages,
   products,
   productVariants,
   regions,
   stalledStocks,
+  type GiKind,
 } from '~/db/schema';
 import type { Db } from '~/utils/db.server';
 
@@ -21,30 +32,81 @@ export interface ProductCard {
   inStock: boolean;
   originRegionCode: string;
   originName: string;
+  provinceCode: string;
   provinceName: string;
+  /** Null unless the GI badge holds (see the module comment). */
   giName: string | null;
+  giNameEn: string | null;
   giSlug: string | null;
+  giKind: GiKind | null;
+  cooperativeSlug: string;
   cooperativeName: string;
   imagePath: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
   stalledSellBefore: string | null;
   stalledQuantity: number | null;
   stalledUnit: string | null;
 }
 
-const province = sql<string>`(select p.name from regions p where p.code = ${regions.provinceCode})`;
+export interface Page {
+  limit: number;
+  offset: number;
+}
 
-/** The cheapest active variant, its stock and the first image are picked per product in one query. */
+/** The last page a list offers; deeper pages answer empty rather than scanning far offsets. */
+export const MAX_PAGE = 1000;
+
+/** A `?page=` value as a page number: anything malformed is page 1, anything huge is capped. */
+export function parsePageParam(value: string | null): number {
+  const page = value !== null && /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : 1;
+  return Math.min(Math.max(page, 1), MAX_PAGE);
+}
+
+export function pageWindow(page: number, pageSize: number): Page {
+  return { limit: pageSize, offset: (page - 1) * pageSize };
+}
+
+export function pageCount(total: number, pageSize: number): number {
+  return Math.max(1, Math.ceil(total / pageSize));
+}
+
+/** Today's calendar date in China (the `date` columns hold China dates). */
+export function chinaDate(now: Date): string {
+  return now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+}
+
+/** The product's GI claim holds; evaluated against the outer `products` row. */
+const giBadgeHolds = sql<boolean>`(${products.giId} is not null and ${products.giRevokedAt} is null
+  and exists (select 1 from ${giAuthorizations} ga
+    where ga.cooperative_id = ${products.cooperativeId} and ga.gi_id = ${products.giId} and ga.status = 'approved')
+  and exists (select 1 from ${giProtectedAreas} pa join ${regions} o on o.code = ${products.originRegionCode}
+    where pa.gi_id = ${products.giId} and pa.region_code in (o.code, o.parent_code, o.province_code)))`;
+
+/** Published by a verified cooperative: what any visitor may see. */
+const isListed = and(eq(products.status, 'published'), eq(cooperatives.verificationStatus, 'verified'));
+
+const provinces = alias(regions, 'province');
+const badgeGi = alias(geographicalIndications, 'badge_gi');
+const openStalled = and(eq(stalledStocks.productId, products.id), isNull(stalledStocks.clearedAt));
+const hasStock = sql<boolean>`exists (select 1 from ${productVariants} sv where sv.product_id = ${products.id} and sv.active and sv.stock > 0)`;
+
+/** One row per product: the cheapest variant in stock (else the cheapest), the first image, the open stalled stock. */
 function cardQuery(db: Db) {
   const cheapest = db
-    .selectDistinctOn([productVariants.productId], {
-      productId: productVariants.productId,
-      spec: productVariants.spec,
-      priceFen: productVariants.priceFen,
-    })
+    .select({ spec: productVariants.spec, priceFen: productVariants.priceFen })
     .from(productVariants)
-    .where(eq(productVariants.active, true))
-    .orderBy(productVariants.productId, asc(productVariants.priceFen))
+    .where(and(eq(productVariants.productId, products.id), eq(productVariants.active, true)))
+    .orderBy(sql`${productVariants.stock} > 0 desc`, asc(productVariants.priceFen), asc(productVariants.position))
+    .limit(1)
     .as('cheapest');
+  const firstImage = db
+    .select({ path: productImages.path, width: productImages.width, height: productImages.height })
+    .from(productImages)
+    .where(eq(productImages.productId, products.id))
+    .orderBy(asc(productImages.position), asc(productImages.id))
+    .limit(1)
+    .as('first_image');
   return db
     .select({
       id: products.id,
@@ -53,14 +115,20 @@ function cardQuery(db: Db) {
       titleEn: products.titleEn,
       spec: cheapest.spec,
       priceFen: cheapest.priceFen,
-      inStock: sql<boolean>`exists (select 1 from product_variants v where v.product_id = ${products.id} and v.active and v.stock > 0)`,
+      inStock: hasStock,
       originRegionCode: products.originRegionCode,
       originName: regions.name,
-      provinceName: province,
-      giName: sql<string | null>`case when ${products.giRevokedAt} is null then ${geographicalIndications.name} end`,
-      giSlug: sql<string | null>`case when ${products.giRevokedAt} is null then ${geographicalIndications.slug} end`,
+      provinceCode: regions.provinceCode,
+      provinceName: provinces.name,
+      giName: badgeGi.name,
+      giNameEn: badgeGi.nameEn,
+      giSlug: badgeGi.slug,
+      giKind: badgeGi.kind,
+      cooperativeSlug: cooperatives.slug,
       cooperativeName: cooperatives.legalName,
-      imagePath: sql<string | null>`(select i.path from ${productImages} i where i.product_id = ${products.id} order by i.position limit 1)`,
+      imagePath: firstImage.path,
+      imageWidth: firstImage.width,
+      imageHeight: firstImage.height,
       stalledSellBefore: stalledStocks.sellBefore,
       stalledQuantity: stalledStocks.quantity,
       stalledUnit: stalledStocks.unit,
@@ -68,34 +136,442 @@ function cardQuery(db: Db) {
     .from(products)
     .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
     .innerJoin(regions, eq(regions.code, products.originRegionCode))
-    .leftJoin(geographicalIndications, eq(geographicalIndications.id, products.giId))
-    .leftJoin(cheapest, eq(cheapest.productId, products.id))
-    .leftJoin(stalledStocks, and(eq(stalledStocks.productId, products.id), isNull(stalledStocks.clearedAt)))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
+    .leftJoin(badgeGi, and(eq(badgeGi.id, products.giId), giBadgeHolds))
+    .leftJoinLateral(cheapest, sql`true`)
+    .leftJoinLateral(firstImage, sql`true`)
+    .leftJoin(stalledStocks, openStalled)
     .$dynamic();
 }
 
-const isListed = and(eq(products.status, 'published'), eq(cooperatives.verificationStatus, 'verified'));
-
-export async function listZoneProducts(db: Db, { limit = 24, offset = 0 } = {}): Promise<ProductCard[]> {
-  return cardQuery(db).where(isListed).orderBy(desc(products.publishedAt), desc(products.id)).limit(limit).offset(offset);
+function listedIn(provinceCode?: string): SQL | undefined {
+  return provinceCode ? and(isListed, eq(regions.provinceCode, provinceCode)) : isListed;
 }
 
-export async function countListedProducts(db: Db): Promise<number> {
+/** Listed products, newest first, optionally in one province. */
+export async function listZoneProducts(db: Db, { limit = 24, offset = 0, provinceCode }: Partial<Page> & { provinceCode?: string } = {}): Promise<ProductCard[]> {
+  return cardQuery(db).where(listedIn(provinceCode)).orderBy(desc(products.publishedAt), desc(products.id)).limit(limit).offset(offset);
+}
+
+export async function countListedProducts(db: Db, { provinceCode }: { provinceCode?: string } = {}): Promise<number> {
   const [row] = await db
     .select({ n: count() })
     .from(products)
     .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
-    .where(isListed);
+    .innerJoin(regions, eq(regions.code, products.originRegionCode))
+    .where(listedIn(provinceCode));
   return row?.n ?? 0;
 }
 
+/** Listed products per province of origin, most first. */
 export async function countProductsByProvince(db: Db) {
   return db
-    .select({ provinceCode: regions.provinceCode, provinceName: province, count: count() })
+    .select({ provinceCode: regions.provinceCode, provinceName: provinces.name, count: count() })
     .from(products)
     .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
     .innerJoin(regions, eq(regions.code, products.originRegionCode))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
     .where(isListed)
-    .groupBy(regions.provinceCode)
+    .groupBy(regions.provinceCode, provinces.name)
     .orderBy(desc(count()), asc(regions.provinceCode));
+}
+
+/**
+ * The urgent section: listed stalled goods a buyer can still order, the soonest lost first
+ * (sell-before date, then the larger stalled quantity). Stock past its sell-before date is
+ * already lost and is left out; cleared stalled stock has no open row.
+ */
+export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 }: Partial<Page> & { today: string }): Promise<ProductCard[]> {
+  return cardQuery(db)
+    .where(and(isListed, gte(stalledStocks.sellBefore, today), hasStock))
+    .orderBy(asc(stalledStocks.sellBefore), desc(stalledStocks.quantity), asc(products.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+/** Cards for listed products among `ids`, in the order given (search results); others are skipped. */
+export async function getProductCardsByIds(db: Db, ids: readonly number[]): Promise<ProductCard[]> {
+  if (ids.length === 0) return [];
+  const rows = await cardQuery(db).where(and(isListed, inArray(products.id, [...ids])));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+// ---------------------------------------------------------------- geographical indications
+
+export interface GiSummary {
+  slug: string;
+  name: string;
+  nameEn: string | null;
+  kind: GiKind | null;
+  productCount: number;
+}
+
+/** Listed products whose GI badge holds, counted per GI. */
+function listedBadgeCounts(db: Db) {
+  return db
+    .select({ giId: products.giId, n: sql<number>`count(*)::int`.as('n') })
+    .from(products)
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .where(and(isListed, giBadgeHolds))
+    .groupBy(products.giId)
+    .as('listed_badge_counts');
+}
+
+/** GIs with listed products (in one province, when given), most products first. */
+export async function listGisWithProducts(db: Db, { provinceCode, limit = 24 }: { provinceCode?: string; limit?: number } = {}): Promise<GiSummary[]> {
+  const gi = geographicalIndications;
+  const lp = listedBadgeCounts(db);
+  const inProvince = provinceCode
+    ? sql`exists (select 1 from ${giProtectedAreas} pa join ${regions} r on r.code = pa.region_code where pa.gi_id = ${gi.id} and r.province_code = ${provinceCode})`
+    : undefined;
+  return db
+    .select({ slug: gi.slug, name: gi.name, nameEn: gi.nameEn, kind: gi.kind, productCount: lp.n })
+    .from(gi)
+    .innerJoin(lp, eq(lp.giId, gi.id))
+    .where(inProvince)
+    .orderBy(desc(lp.n), asc(gi.name))
+    .limit(limit);
+}
+
+export interface GiListEntry extends GiSummary {
+  provinceCode: string;
+  provinceName: string;
+}
+
+/** Each GI under each province its protected area touches. */
+function giProvinceRows(db: Db) {
+  return db
+    .selectDistinct({ giId: giProtectedAreas.giId, provinceCode: regions.provinceCode })
+    .from(giProtectedAreas)
+    .innerJoin(regions, eq(regions.code, giProtectedAreas.regionCode))
+    .as('gi_province');
+}
+
+/** The GI directory: GIs by province (province code, then name), with their listed product counts. */
+export async function listGisByProvince(db: Db, { provinceCode, limit, offset }: Page & { provinceCode?: string }): Promise<GiListEntry[]> {
+  const gi = geographicalIndications;
+  const gp = giProvinceRows(db);
+  const lp = listedBadgeCounts(db);
+  return db
+    .select({
+      slug: gi.slug,
+      name: gi.name,
+      nameEn: gi.nameEn,
+      kind: gi.kind,
+      productCount: sql<number>`coalesce(${lp.n}, 0)`,
+      provinceCode: gp.provinceCode,
+      provinceName: provinces.name,
+    })
+    .from(gi)
+    .innerJoin(gp, eq(gp.giId, gi.id))
+    .innerJoin(provinces, eq(provinces.code, gp.provinceCode))
+    .leftJoin(lp, eq(lp.giId, gi.id))
+    .where(provinceCode ? eq(gp.provinceCode, provinceCode) : undefined)
+    .orderBy(asc(gp.provinceCode), asc(gi.name), asc(gi.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+/** Provinces with at least one GI, and how many GIs each holds. */
+export async function countGisByProvince(db: Db) {
+  const gp = giProvinceRows(db);
+  return db
+    .select({ provinceCode: gp.provinceCode, provinceName: provinces.name, count: count() })
+    .from(gp)
+    .innerJoin(provinces, eq(provinces.code, gp.provinceCode))
+    .groupBy(gp.provinceCode, provinces.name)
+    .orderBy(asc(gp.provinceCode));
+}
+
+export interface AreaRegion {
+  code: string;
+  /** Province first, without repeats: ["湖北省", "宜昌市", "秭归县"]. */
+  path: string[];
+}
+
+function regionPathNames(...names: (string | null)[]): string[] {
+  return names.filter((n, i, all): n is string => Boolean(n) && all.indexOf(n) === i);
+}
+
+/** The protected areas of the given GIs, each region with its ancestry names. */
+async function listProtectedAreas(db: Db, giIds: number[]): Promise<Map<number, AreaRegion[]>> {
+  const areas = new Map<number, AreaRegion[]>();
+  if (giIds.length === 0) return areas;
+  const parent = alias(regions, 'parent');
+  const rows = await db
+    .select({ giId: giProtectedAreas.giId, code: regions.code, name: regions.name, parentName: parent.name, provinceName: provinces.name })
+    .from(giProtectedAreas)
+    .innerJoin(regions, eq(regions.code, giProtectedAreas.regionCode))
+    .leftJoin(parent, eq(parent.code, regions.parentCode))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
+    .where(inArray(giProtectedAreas.giId, giIds))
+    .orderBy(asc(regions.code));
+  for (const r of rows) {
+    const list = areas.get(r.giId) ?? [];
+    list.push({ code: r.code, path: regionPathNames(r.provinceName, r.parentName, r.name) });
+    areas.set(r.giId, list);
+  }
+  return areas;
+}
+
+export async function getGiBySlug(db: Db, slug: string) {
+  const [gi] = await db
+    .select({
+      id: geographicalIndications.id,
+      slug: geographicalIndications.slug,
+      name: geographicalIndications.name,
+      nameEn: geographicalIndications.nameEn,
+      kind: geographicalIndications.kind,
+      otherKinds: geographicalIndications.otherKinds,
+      registrationNumber: geographicalIndications.registrationNumber,
+      registeredOn: geographicalIndications.registeredOn,
+      chinaEuList: geographicalIndications.chinaEuList,
+      story: geographicalIndications.story,
+      sourceNote: geographicalIndications.sourceNote,
+    })
+    .from(geographicalIndications)
+    .where(eq(geographicalIndications.slug, slug));
+  if (!gi) return null;
+  const protectedArea = (await listProtectedAreas(db, [gi.id])).get(gi.id) ?? [];
+  return { ...gi, protectedArea };
+}
+
+const approvedFor = (giId: number) =>
+  sql`exists (select 1 from ${giAuthorizations} ga where ga.cooperative_id = ${cooperatives.id} and ga.gi_id = ${giId} and ga.status = 'approved')`;
+
+/** Verified cooperatives that are approved users of the GI's mark. */
+export async function listGiProducers(db: Db, giId: number, { limit, offset }: Page) {
+  return db
+    .select({ slug: cooperatives.slug, legalName: cooperatives.legalName, regionName: regions.name, provinceName: provinces.name })
+    .from(cooperatives)
+    .innerJoin(regions, eq(regions.code, cooperatives.regionCode))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
+    .where(and(eq(cooperatives.verificationStatus, 'verified'), approvedFor(giId)))
+    .orderBy(asc(cooperatives.legalName), asc(cooperatives.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+export async function countGiProducers(db: Db, giId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(cooperatives)
+    .where(and(eq(cooperatives.verificationStatus, 'verified'), approvedFor(giId)));
+  return row?.n ?? 0;
+}
+
+const listedWithBadge = (giId: number) => and(isListed, eq(products.giId, giId), giBadgeHolds);
+
+/** Listed products that carry the GI's badge, stalled goods first, then newest. */
+export async function listGiProducts(db: Db, giId: number, { limit, offset }: Page): Promise<ProductCard[]> {
+  return cardQuery(db)
+    .where(listedWithBadge(giId))
+    .orderBy(sql`${stalledStocks.sellBefore} asc nulls last`, desc(products.publishedAt), desc(products.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+export async function countGiProducts(db: Db, giId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(products)
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .where(listedWithBadge(giId));
+  return row?.n ?? 0;
+}
+
+// ---------------------------------------------------------------- product page
+
+/**
+ * Everything the product page shows, whatever the product's status: the caller decides who may
+ * see an unlisted product (`listed` false).
+ */
+export async function getProductPage(db: Db, slug: string) {
+  const gi = geographicalIndications;
+  const parent = alias(regions, 'parent');
+  const [row] = await db
+    .select({
+      id: products.id,
+      slug: products.slug,
+      title: products.title,
+      titleEn: products.titleEn,
+      description: products.description,
+      shippingNote: products.shippingNote,
+      status: products.status,
+      categorySlug: products.categorySlug,
+      publishedAt: products.publishedAt,
+      giRevokedAt: products.giRevokedAt,
+      originRegionCode: products.originRegionCode,
+      originName: regions.name,
+      originParentName: parent.name,
+      provinceName: provinces.name,
+      cooperativeId: cooperatives.id,
+      cooperativeSlug: cooperatives.slug,
+      cooperativeName: cooperatives.legalName,
+      cooperativeStatus: cooperatives.verificationStatus,
+      shippingFlatFeeFen: cooperatives.shippingFlatFeeFen,
+      freeShippingThresholdFen: cooperatives.freeShippingThresholdFen,
+      giId: gi.id,
+      giSlug: gi.slug,
+      giName: gi.name,
+      giNameEn: gi.nameEn,
+      giKind: gi.kind,
+      giOtherKinds: gi.otherKinds,
+      giRegistrationNumber: gi.registrationNumber,
+      giRegisteredOn: gi.registeredOn,
+      giChinaEuList: gi.chinaEuList,
+      giBadge: sql<boolean>`${giBadgeHolds}`,
+      giApprovedUser: sql<boolean>`exists (select 1 from ${giAuthorizations} ga
+        where ga.cooperative_id = ${products.cooperativeId} and ga.gi_id = ${products.giId} and ga.status = 'approved')`,
+      stalledQuantity: stalledStocks.quantity,
+      stalledUnit: stalledStocks.unit,
+      stalledSince: stalledStocks.since,
+      stalledSellBefore: stalledStocks.sellBefore,
+      stalledReason: stalledStocks.reason,
+    })
+    .from(products)
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .innerJoin(regions, eq(regions.code, products.originRegionCode))
+    .leftJoin(parent, eq(parent.code, regions.parentCode))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
+    .leftJoin(gi, eq(gi.id, products.giId))
+    .leftJoin(stalledStocks, openStalled)
+    .where(eq(products.slug, slug));
+  if (!row) return null;
+
+  const [variants, images, areas] = await Promise.all([
+    db
+      .select({ id: productVariants.id, spec: productVariants.spec, priceFen: productVariants.priceFen, stock: productVariants.stock })
+      .from(productVariants)
+      .where(and(eq(productVariants.productId, row.id), eq(productVariants.active, true)))
+      .orderBy(asc(productVariants.position), asc(productVariants.id)),
+    db
+      .select({ path: productImages.path, width: productImages.width, height: productImages.height, alt: productImages.alt })
+      .from(productImages)
+      .where(eq(productImages.productId, row.id))
+      .orderBy(asc(productImages.position), asc(productImages.id)),
+    listProtectedAreas(db, row.giId === null ? [] : [row.giId]),
+  ]);
+
+  const giPanel =
+    row.giId === null
+      ? null
+      : {
+          slug: row.giSlug!,
+          name: row.giName!,
+          nameEn: row.giNameEn,
+          kind: row.giKind,
+          otherKinds: row.giOtherKinds ?? [],
+          registrationNumber: row.giRegistrationNumber,
+          registeredOn: row.giRegisteredOn,
+          chinaEuList: row.giChinaEuList,
+          protectedArea: areas.get(row.giId) ?? [],
+          /** The cooperative holds an approved authorization for this GI's mark. */
+          approvedUser: Boolean(row.giApprovedUser),
+          /** The badge shows: approved user, origin inside the area, not revoked on the product. */
+          badge: Boolean(row.giBadge),
+          revokedAt: row.giRevokedAt?.toISOString() ?? null,
+        };
+
+  return {
+    product: {
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      titleEn: row.titleEn,
+      description: row.description,
+      shippingNote: row.shippingNote,
+      status: row.status,
+      categorySlug: row.categorySlug,
+      originRegionCode: row.originRegionCode,
+      originPath: regionPathNames(row.provinceName, row.originParentName, row.originName),
+    },
+    listed: row.status === 'published' && row.cooperativeStatus === 'verified',
+    cooperative: {
+      id: row.cooperativeId,
+      slug: row.cooperativeSlug,
+      legalName: row.cooperativeName,
+      verificationStatus: row.cooperativeStatus,
+      shippingFlatFeeFen: row.shippingFlatFeeFen,
+      freeShippingThresholdFen: row.freeShippingThresholdFen,
+    },
+    gi: giPanel,
+    stalled:
+      row.stalledSellBefore === null
+        ? null
+        : {
+            quantity: row.stalledQuantity!,
+            unit: row.stalledUnit!,
+            since: row.stalledSince!,
+            sellBefore: row.stalledSellBefore,
+            reason: row.stalledReason ?? '',
+          },
+    variants,
+    images,
+  };
+}
+
+export type ProductPage = NonNullable<Awaited<ReturnType<typeof getProductPage>>>;
+
+// ---------------------------------------------------------------- cooperative shop
+
+/** A cooperative's public details (the business licence facts 电子商务法 第十五条 asks to show) and its approved GIs. */
+export async function getCooperativeShop(db: Db, slug: string) {
+  const parent = alias(regions, 'parent');
+  const [coop] = await db
+    .select({
+      id: cooperatives.id,
+      slug: cooperatives.slug,
+      legalName: cooperatives.legalName,
+      creditCode: cooperatives.creditCode,
+      legalRepresentative: cooperatives.legalRepresentative,
+      address: cooperatives.address,
+      businessScope: cooperatives.businessScope,
+      description: cooperatives.description,
+      verificationStatus: cooperatives.verificationStatus,
+      verifiedAt: cooperatives.verifiedAt,
+      shippingFlatFeeFen: cooperatives.shippingFlatFeeFen,
+      freeShippingThresholdFen: cooperatives.freeShippingThresholdFen,
+      regionName: regions.name,
+      parentName: parent.name,
+      provinceName: provinces.name,
+    })
+    .from(cooperatives)
+    .innerJoin(regions, eq(regions.code, cooperatives.regionCode))
+    .leftJoin(parent, eq(parent.code, regions.parentCode))
+    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
+    .where(eq(cooperatives.slug, slug));
+  if (!coop) return null;
+  const gis = await db
+    .selectDistinct({ slug: geographicalIndications.slug, name: geographicalIndications.name, nameEn: geographicalIndications.nameEn, kind: geographicalIndications.kind })
+    .from(giAuthorizations)
+    .innerJoin(geographicalIndications, eq(geographicalIndications.id, giAuthorizations.giId))
+    .where(and(eq(giAuthorizations.cooperativeId, coop.id), eq(giAuthorizations.status, 'approved')))
+    .orderBy(asc(geographicalIndications.name), asc(geographicalIndications.slug), asc(geographicalIndications.nameEn), asc(geographicalIndications.kind));
+  const { regionName, parentName, provinceName, verifiedAt, ...rest } = coop;
+  return {
+    ...rest,
+    verifiedAt: verifiedAt?.toISOString() ?? null,
+    regionPath: regionPathNames(provinceName, parentName, regionName),
+    approvedGis: gis,
+  };
+}
+
+/** The shop's listed products, stalled goods first, then newest. */
+export async function listCooperativeProducts(db: Db, cooperativeId: number, { limit, offset }: Page): Promise<ProductCard[]> {
+  return cardQuery(db)
+    .where(and(isListed, eq(products.cooperativeId, cooperativeId)))
+    .orderBy(sql`${stalledStocks.sellBefore} asc nulls last`, desc(products.publishedAt), desc(products.id))
+    .limit(limit)
+    .offset(offset);
+}
+
+export async function countCooperativeProducts(db: Db, cooperativeId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(products)
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .where(and(isListed, eq(products.cooperativeId, cooperativeId)));
+  return row?.n ?? 0;
 }

@@ -1,31 +1,53 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
-import { ProductCard } from '~/components/product-card';
-import { countListedProducts, countProductsByProvince, listZoneProducts } from '~/models/catalog.server';
+import { z } from 'zod';
+import { Pagination, ProductGrid } from '~/components/product-card';
+import {
+  chinaDate,
+  countListedProducts,
+  countProductsByProvince,
+  listGisWithProducts,
+  listUrgentProducts,
+  listZoneProducts,
+  pageCount,
+  pageWindow,
+  parsePageParam,
+} from '~/models/catalog.server';
+import catalogStyles from '~/styles/catalog.css';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
 
 export const meta: MetaFunction = () => [
   { title: '地标助农 · 抗疫地理标志产品专区' },
   { name: 'description', content: '湖北及全国地理标志农产品抗疫专区：产销对接，帮助滞销的地标好物走出去。' },
+  { property: 'og:title', content: '地标助农 · 抗疫地理标志产品专区' },
+  { property: 'og:type', content: 'website' },
 ];
 
 const PAGE_SIZE = 24;
+const URGENT_COUNT = 8;
+const provinceParam = z.string().regex(/^\d{2}0000$/).optional().catch(undefined);
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { db, now } = context.app;
   const url = new URL(request.url);
-  const page = Math.max(1, Math.min(1000, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1));
-  const [productsOnPage, total, provinces] = await Promise.all([
-    listZoneProducts(db, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-    countListedProducts(db),
+  const page = parsePageParam(url.searchParams.get('page'));
+  const provinceCode = provinceParam.parse(url.searchParams.get('province') ?? undefined);
+  const [urgent, provinces, gis, productsOnPage, total] = await Promise.all([
+    listUrgentProducts(db, { today: chinaDate(now()), limit: URGENT_COUNT }),
     countProductsByProvince(db),
+    listGisWithProducts(db, { provinceCode, limit: 24 }),
+    listZoneProducts(db, { ...pageWindow(page, PAGE_SIZE), provinceCode }),
+    countListedProducts(db, { provinceCode }),
   ]);
-  return { products: productsOnPage, total, provinces, page, pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)), now: now().toISOString() };
+  const province = provinceCode ? { code: provinceCode, name: provinces.find((p) => p.provinceCode === provinceCode)?.provinceName ?? provinceCode } : null;
+  return { urgent, provinces, province, gis, products: productsOnPage, total, page, pageCount: pageCount(total, PAGE_SIZE), now: now().toISOString() };
 }
 
 export default function Zone() {
-  const { products, total, provinces, page, pageCount, now } = useLoaderData<typeof loader>();
-  const { t } = useTranslation();
+  const { urgent, provinces, province, gis, products, total, page, pageCount, now } = useLoaderData<typeof loader>();
+  const { t, i18n } = useTranslation();
   const nowDate = new Date(now);
   return (
     <>
@@ -33,38 +55,65 @@ export default function Zone() {
         <h1>{t('zone.title')}</h1>
         <p>{t('zone.intro')}</p>
       </section>
+
+      {urgent.length > 0 && page === 1 && !province ? (
+        <section aria-labelledby="urgent-heading" className="urgent">
+          <h2 id="urgent-heading">{t('catalog:zone.urgentTitle')}</h2>
+          <p className="section-intro">{t('catalog:zone.urgentIntro')}</p>
+          <ProductGrid products={urgent} now={nowDate} />
+          <p>
+            <Link to="/search?stalled=1&sort=urgency">{t('catalog:zone.allStalled')}</Link>
+          </p>
+        </section>
+      ) : null}
+
       <section aria-labelledby="provinces-heading">
         <h2 id="provinces-heading">{t('zone.byProvince')}</h2>
         <ul className="chip-list">
+          <li>
+            <Link to="/#products" className="chip" aria-current={province ? undefined : 'page'}>
+              {t('catalog:zone.allProvinces')}
+            </Link>
+          </li>
           {provinces.map((p) => (
             <li key={p.provinceCode}>
-              <Link to={`/search?province=${p.provinceCode}`} className="chip">
+              <Link to={`/?province=${p.provinceCode}#products`} className="chip" aria-current={province?.code === p.provinceCode ? 'page' : undefined}>
                 {p.provinceName} <span className="chip__count">{p.count}</span>
               </Link>
             </li>
           ))}
         </ul>
       </section>
-      <section aria-labelledby="all-heading">
-        <h2 id="all-heading">
-          {t('zone.allProducts')} <small>({t('zone.productCount', { count: total })})</small>
-        </h2>
-        {products.length === 0 ? (
-          <p>{t('zone.empty')}</p>
-        ) : (
-          <div className="product-grid">
-            {products.map((p, i) => (
-              <ProductCard key={p.id} product={p} now={nowDate} lazy={i >= 4} />
+
+      {gis.length > 0 ? (
+        <section aria-labelledby="gis-heading">
+          <h2 id="gis-heading">{t('catalog:zone.byGi')}</h2>
+          <ul className="chip-list">
+            {gis.map((gi) => (
+              <li key={gi.slug}>
+                <Link to={`/gi/${gi.slug}`} className="chip">
+                  {i18n.language === 'en' && gi.nameEn ? gi.nameEn : gi.name} <span className="chip__count">{gi.productCount}</span>
+                </Link>
+              </li>
             ))}
-          </div>
+          </ul>
+          <p>
+            <Link to={province ? `/gi?province=${province.code}` : '/gi'}>{t('catalog:zone.allGis')}</Link>
+          </p>
+        </section>
+      ) : null}
+
+      <section aria-labelledby="products-heading" id="products">
+        <h2 id="products-heading">
+          {province ? t('catalog:zone.productsIn', { province: province.name }) : t('zone.allProducts')}{' '}
+          <small>({t('zone.productCount', { count: total })})</small>
+        </h2>
+        {products.length > 0 ? (
+          <ProductGrid products={products} now={nowDate} eager={urgent.length > 0 && page === 1 && !province ? 0 : 2} />
+        ) : (
+          <p>{total > 0 ? t('catalog:pageEmpty') : t('zone.empty')}</p>
         )}
-        {pageCount > 1 ? (
-          <nav className="pagination" aria-label={t('pagination.label')}>
-            {page > 1 ? <Link to={`/?page=${page - 1}`}>{t('pagination.previous')}</Link> : null}
-            <span>{t('pagination.status', { page, pageCount })}</span>
-            {page < pageCount ? <Link to={`/?page=${page + 1}`}>{t('pagination.next')}</Link> : null}
-          </nav>
-        ) : null}
+        <Pagination page={page} pageCount={pageCount} anchor="products" />
       </section>
     </>
   );
