@@ -4,6 +4,7 @@
  * variants and stalled stock. Dates are relative to `now`, so the zone's urgent section
  * always has goods to show.
  */
+import { enqueueSearchSync } from '~/models/search-sync.server';
 import { sql } from 'drizzle-orm';
 import {
   appMeta,
@@ -346,6 +347,8 @@ async function insertDemoData(tx: Db, now: Date, hashes: PasswordHashes): Promis
       : [],
   );
   await tx.insert(stalledStocks).values(stalledValues);
+  // The demo catalog goes into search like any other catalog change.
+  await enqueueSearchSync(tx, productRows.map((p) => p.id), 'demo-seed');
 
   await tx
     .insert(appMeta)

@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { SEARCH_SYNC_JOB, searchSyncJobHandler } from '~/models/search-sync.server';
 import type { AppContext } from './context.server';
 import { createJobRunner, type JobHandler, type JobRunner } from './jobs.server';
 import { createMailTransport, EMAIL_JOB, emailJobHandler, type MailTransport } from './mail.server';
+import { pruneRateLimits } from './rate-limit.server';
+import { pruneExpiredSessions } from './session.server';
 
 export interface BackgroundServices {
   mail: MailTransport;
@@ -15,6 +18,7 @@ export interface BackgroundServices {
 export function jobHandlers(app: AppContext, services: BackgroundServices): Record<string, JobHandler> {
   return {
     [EMAIL_JOB]: emailJobHandler(services.mail, app.env.MAIL_FROM),
+    [SEARCH_SYNC_JOB]: searchSyncJobHandler(app.meilisearch),
   };
 }
 
@@ -36,9 +40,19 @@ export async function startBackgroundWork(app: AppContext): Promise<BackgroundWo
     logger: app.logger,
   });
   if (app.env.JOBS_IN_PROCESS) runner.start();
+  // Expired sessions and old rate-limit windows are only clutter (every read checks expiry), so an
+  // hourly sweep from any instance is enough.
+  const sweep = setInterval(() => {
+    const now = app.now();
+    Promise.all([pruneExpiredSessions(app.db, now), pruneRateLimits(app.db, new Date(now.getTime() - 60 * 60 * 1000))]).catch((error: unknown) =>
+      app.logger.warn({ err: error }, 'housekeeping sweep failed'),
+    );
+  }, 60 * 60 * 1000);
+  sweep.unref();
   return {
     runner,
     async stop() {
+      clearInterval(sweep);
       await runner.stop();
       mail.close();
     },

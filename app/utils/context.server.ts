@@ -10,12 +10,19 @@ import { syncReferenceData } from '~/models/reference-data.server';
 import { openDatabase, type Database, type Db } from './db.server';
 import type { Env } from './env.server';
 import { createLogger, type Logger } from './log.server';
+import { createMeilisearchFromEnv, createSearch, prepareMeilisearch } from './search/index.server';
+import type { MeilisearchSearch } from './search/meilisearch.server';
+import type { SearchAdapter } from './search/types';
 
 export interface AppContext {
   env: Env;
   database: Database;
   db: Db;
   logger: Logger;
+  /** The storefront's search: Postgres, or Meilisearch falling back to Postgres. */
+  search: SearchAdapter;
+  /** The Meilisearch adapter itself when MEILI_URL is set (the sync job writes to it). */
+  meilisearch: MeilisearchSearch | null;
   /** The clock every rule reads, so tests can move time. */
   now: () => Date;
   sessionSecret: string;
@@ -68,6 +75,8 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
   await database.migrate();
   await syncReferenceData(database.db);
   const now = options.now ?? (() => new Date());
+  const meilisearch = createMeilisearchFromEnv(env);
+  if (meilisearch && env.MEILI_URL) await prepareMeilisearch(meilisearch, env.MEILI_URL);
   if (env.SEED_ON_START && (await seedDemoDataIfEmpty(database.db, now()))) {
     logger.info('seeded demo data into the empty database');
   }
@@ -76,6 +85,8 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
     database,
     db: database.db,
     logger,
+    search: createSearch(env, database.db, { meilisearch, now, logger }),
+    meilisearch,
     now,
     sessionSecret: resolveSessionSecret(env),
     version: APP_VERSION,

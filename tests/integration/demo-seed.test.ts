@@ -144,7 +144,7 @@ describeEachDriver('demo seed', (t) => {
     const db = t.database.db;
     const account = DEMO_ACCOUNTS.find((a) => a.role === 'customer')!;
     const [byMobile] = await db.select().from(users).where(eq(users.mobile, '13800000000'));
-    const [byEmail] = await db.select().from(users).where(sql`lower(${users.email}) = ${'Customer@Demo.Dibiao.cn'.toLowerCase()}`);
+    const [byEmail] = await db.select().from(users).where(sql`lower(${users.email}) = ${'Customer@Demo.Dibiao.example'.toLowerCase()}`);
     expect(byMobile?.id).toBeDefined();
     expect(byEmail?.id).toBe(byMobile?.id);
     expect(await verifyPassword(byMobile!.passwordHash, account.password)).toBe(true);

@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { AppContext } from '~/utils/context.server';
 import type { Database } from '~/utils/db.server';
 import { parseEnv } from '~/utils/env.server';
+import { createSearch } from '~/utils/search/index.server';
 
 export function createTestApp(database: Database, overrides: Partial<Record<string, string>> = {}, now?: () => Date): AppContext {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dibiao-test-'));
@@ -15,6 +16,8 @@ export function createTestApp(database: Database, overrides: Partial<Record<stri
     database,
     db: database.db,
     logger: pino({ level: 'silent' }),
+    search: createSearch(env, database.db, { meilisearch: null, now }),
+    meilisearch: null,
     now: now ?? (() => new Date()),
     sessionSecret: env.SESSION_SECRET!,
     version: 'test',
