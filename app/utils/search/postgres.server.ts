@@ -12,7 +12,7 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import { searchDocuments } from '~/db/schema';
 import { queryRows, type Db } from '~/utils/db.server';
-import { documentTokens, highlightTitle, queryTokens, toTsquery, toTsvectorLiteral } from './tokenize';
+import { documentTokens, FIELD_CLASSES, highlightTitle, queryTokens, toTsquery, toTsvectorLiteral } from './tokenize';
 import type {
   FacetValue,
   SearchAdapter,
@@ -156,17 +156,16 @@ export function searchSegments(q: string, filters: SearchFilters, sort: SearchSo
     case 'relevance': {
       // Without words, the zone's own order: goods that must sell soonest first.
       if (!anywhere) return searchSegments(q, filters, 'urgency');
-      const inTitle = matches(toTsquery(terms, 'A')!);
-      const inGi = matches(toTsquery(terms, 'B')!);
-      const inPlace = matches(toTsquery(terms, 'C')!);
-      return [
-        { where: where(sql`sd.stalled`, inTitle), orderBy: SOONEST },
-        { where: where(sql`NOT sd.stalled`, inTitle), orderBy: NEWEST },
-        {
-          where: where(matches(anywhere), sql`NOT (${inTitle})`),
-          orderBy: sql`CASE WHEN ${inGi} THEN 1 WHEN ${inPlace} THEN 2 ELSE 3 END, sd.stalled DESC, sd.sell_before ASC NULLS LAST, ${NEWEST}`,
-        },
-      ];
+      // By the best field holding every term — title, GI name, region or cooperative, anything —
+      // and within each, stalled goods by sell-before date, then the newest.
+      const tiers = FIELD_CLASSES.map((fieldClass) => matches(toTsquery(terms, fieldClass)!));
+      return tiers.flatMap((tier, i) => {
+        const notBetter = i === 0 ? [] : [sql`NOT (${tiers[i - 1]!})`];
+        return [
+          { where: where(sql`sd.stalled`, tier, ...notBetter), orderBy: SOONEST },
+          { where: where(sql`NOT sd.stalled`, tier, ...notBetter), orderBy: NEWEST },
+        ];
+      });
     }
   }
 }
@@ -188,15 +187,15 @@ async function countWhere(db: Db, where: SQL): Promise<number> {
 }
 
 /**
- * Reads `limit` rows from `offset` of the segments laid end to end. A segment is counted only
- * when the offset lies beyond it. A short page ends the results, so it also gives the total.
+ * Reads `limit` rows from `offset` of the segments laid end to end, and one more to learn whether
+ * more follow. A segment is counted only when the offset lies beyond it.
  */
 async function readSegments(db: Db, segments: Segment[], offset: number, limit: number) {
   const rows: HitRow[] = [];
   let skip = offset;
   let before = 0;
   for (const segment of segments) {
-    const need = limit - rows.length;
+    const need = limit + 1 - rows.length;
     if (need <= 0) break;
     const slice = await queryRows<HitRow>(db, segmentPageSql(segment, skip, need));
     rows.push(...slice);
@@ -209,27 +208,27 @@ async function readSegments(db: Db, segments: Segment[], offset: number, limit: 
     before += Math.min(size, skip);
     skip -= Math.min(size, skip);
   }
-  return { rows, total: rows.length < limit ? before + rows.length : null };
+  const hasMore = rows.length > limit;
+  // A page that ends the results also gives the exact total.
+  return { rows: rows.slice(0, limit), hasMore, total: hasMore ? null : before + rows.length };
 }
 
-const EXACT_COUNT_LIMIT = 1000;
+/** Above this many matches, a search without facets reports this number (see countUpTo). */
+export const MAX_COUNTED_MATCHES = 1000;
 
 /**
- * How many documents match, when no facet scan counted them: exact up to 1,000, above that the
- * planner's estimate (like Meilisearch's estimatedTotalHits), so that a broad word does not
- * read every matching row just to print a number.
+ * How many documents match when no facet scan counted them and the results go on past this
+ * page: exact up to 1,000, else 1,000 — as Meilisearch's maxTotalHits — so that a broad word
+ * does not read every matching row to print a number. (Planner estimates were tried: for a
+ * Chinese word they multiply its bigrams' frequencies as if independent, and say 21 for
+ * 五常大米's 2,700 matches.)
  */
-async function countMatches(db: Db, where: SQL): Promise<number> {
+async function countUpTo(db: Db, where: SQL, limit: number): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     db,
-    sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) m`,
+    sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${limit}) m`,
   );
-  const exact = row?.n ?? 0;
-  if (exact <= EXACT_COUNT_LIMIT) return exact;
-  const [plan] = await queryRows<Record<string, unknown>>(db, sql`EXPLAIN (FORMAT JSON) SELECT 1 FROM search_documents sd WHERE ${where}`);
-  const json = plan ? Object.values(plan)[0] : null;
-  const parsed = (typeof json === 'string' ? JSON.parse(json) : json) as [{ Plan?: { 'Plan Rows'?: number } }] | null;
-  return Math.max(exact, Math.round(parsed?.[0]?.Plan?.['Plan Rows'] ?? 0));
+  return row?.n ?? 0;
 }
 
 interface FacetRow {
@@ -243,17 +242,14 @@ interface FacetRow {
 
 /** Counts of every facet over the matching documents, in one scan of them (GROUPING SETS). */
 export function searchFacetsSql(where: SQL): SQL {
-  return sql`WITH m AS MATERIALIZED (
-      SELECT sd.province_code, sd.category_slug, sd.gi_id, sd.gi_kind, sd.cooperative_id, sd.stalled, sd.in_stock
-      FROM search_documents sd WHERE ${where}
-    ), g AS (
-      SELECT province_code, category_slug, gi_id, gi_kind, cooperative_id,
-        GROUPING(province_code, category_slug, gi_id, gi_kind, cooperative_id) AS set_id,
+  return sql`WITH g AS (
+      SELECT sd.province_code, sd.category_slug, sd.gi_id, sd.gi_kind, sd.cooperative_id,
+        GROUPING(sd.province_code, sd.category_slug, sd.gi_id, sd.gi_kind, sd.cooperative_id) AS set_id,
         count(*)::int AS count,
-        count(*) FILTER (WHERE stalled)::int AS stalled,
-        count(*) FILTER (WHERE in_stock)::int AS in_stock
-      FROM m
-      GROUP BY GROUPING SETS ((province_code), (category_slug), (gi_id), (gi_kind), (cooperative_id), ())
+        count(*) FILTER (WHERE sd.stalled)::int AS stalled,
+        count(*) FILTER (WHERE sd.in_stock)::int AS in_stock
+      FROM search_documents sd WHERE ${where}
+      GROUP BY GROUPING SETS ((sd.province_code), (sd.category_slug), (sd.gi_id), (sd.gi_kind), (sd.cooperative_id), ())
     )
     SELECT CASE g.set_id WHEN 15 THEN 'province' WHEN 23 THEN 'category' WHEN 27 THEN 'gi'
         WHEN 29 THEN 'kind' WHEN 30 THEN 'coop' ELSE 'all' END AS facet,
@@ -312,7 +308,8 @@ export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {
         query.facets ? queryRows<FacetRow>(db, searchFacetsSql(where)) : Promise.resolve(null),
       ]);
       const counted = facetRows ? facetsFromRows(facetRows) : null;
-      const total = counted?.total ?? page.total ?? (await countMatches(db, where));
+      const total =
+        counted?.total ?? page.total ?? Math.max(offset + page.rows.length + 1, await countUpTo(db, where, MAX_COUNTED_MATCHES));
       return {
         hits: page.rows.map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
         total,

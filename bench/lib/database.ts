@@ -1,0 +1,52 @@
+/**
+ * A throwaway migrated database for a benchmark run: an in-memory PGlite, or a PostgreSQL
+ * database created from template0 with a UTF-8 ctype (CJK needs it) and dropped afterwards.
+ */
+import crypto from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { syncReferenceData } from '~/models/reference-data.server';
+import { openDatabase, type Database, type DriverName } from '~/utils/db.server';
+
+export interface BenchDatabase {
+  database: Database;
+  /** The PostgreSQL URL of the database (postgres only). */
+  url?: string;
+  /** Closes and, on PostgreSQL, drops the database. */
+  destroy(): Promise<void>;
+}
+
+function withDatabaseName(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function createBenchDatabase(driver: DriverName, baseUrl?: string): Promise<BenchDatabase> {
+  if (driver === 'pglite') {
+    const database = await openDatabase({ driver: 'pglite' });
+    await database.migrate();
+    await syncReferenceData(database.db);
+    return { database, destroy: () => database.close() };
+  }
+  if (!baseUrl) throw new Error('--driver postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL');
+  const name = `dibiao_bench_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = await openDatabase({ driver: 'postgres', url: baseUrl, maxConnections: 1 });
+  await admin.db.execute(
+    sql.raw(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`),
+  );
+  await admin.close();
+  const url = withDatabaseName(baseUrl, name);
+  const database = await openDatabase({ driver: 'postgres', url, maxConnections: 2 });
+  await database.migrate();
+  await syncReferenceData(database.db);
+  return {
+    database,
+    url,
+    destroy: async () => {
+      await database.close();
+      const cleanup = await openDatabase({ driver: 'postgres', url: baseUrl, maxConnections: 1 });
+      await cleanup.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await cleanup.close();
+    },
+  };
+}
