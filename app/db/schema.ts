@@ -422,6 +422,425 @@ export const stalledStocks = pgTable(
   ],
 );
 
+// ---------------------------------------------------------------- cart, checkout, orders, payments
+/** A guest's cart (id in a cookie) or a signed-in user's (one per user); prices are never stored here. */
+export const carts = pgTable(
+  'carts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('carts_user_idx').on(t.userId).where(sql`${t.userId} IS NOT NULL`), index('carts_updated_idx').on(t.updatedAt)],
+);
+
+export const cartItems = pgTable(
+  'cart_items',
+  {
+    cartId: uuid('cart_id')
+      .notNull()
+      .references(() => carts.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => productVariants.id, { onDelete: 'cascade' }),
+    quantity: integer('quantity').notNull(),
+    addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.cartId, t.variantId] }), check('cart_items_quantity_check', sql`${t.quantity} > 0 AND ${t.quantity} <= 999`)],
+);
+
+/** Saved delivery addresses in the Chinese form: 收货人, mobile, region (county), detail. */
+export const addresses = pgTable(
+  'addresses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    recipient: text('recipient').notNull(),
+    mobile: text('mobile').notNull(),
+    regionCode: char('region_code', { length: 6 })
+      .notNull()
+      .references(() => regions.code),
+    detail: text('detail').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('addresses_user_idx').on(t.userId)],
+);
+
+export const orderStatusEnum = pgEnum('order_status', ['pending_payment', 'paid', 'completed', 'cancelled']);
+export const paymentMethodEnum = pgEnum('payment_method', ['stripe', 'bank_transfer', 'cash_on_delivery']);
+
+/** One checkout: one order and one payment, split into one cooperative order per cooperative. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Human reference shown to buyers and on bank transfers, e.g. DB20201127-7Q4K. */
+    number: text('number').notNull().unique(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** How a guest follows the order (an e-mail or mobile). */
+    contact: text('contact'),
+    /** Lets a guest open /orders/:id from the link they were given. */
+    accessTokenHash: text('access_token_hash'),
+    status: orderStatusEnum('status').notNull().default('pending_payment'),
+    paymentMethod: paymentMethodEnum('payment_method').notNull(),
+    recipient: text('recipient').notNull(),
+    mobile: text('mobile').notNull(),
+    regionCode: char('region_code', { length: 6 })
+      .notNull()
+      .references(() => regions.code),
+    addressDetail: text('address_detail').notNull(),
+    goodsFen: integer('goods_fen').notNull(),
+    shippingFen: integer('shipping_fen').notNull(),
+    totalFen: integer('total_fen').notNull(),
+    refundedFen: integer('refunded_fen').notNull().default(0),
+    /** Unpaid bank-transfer and Stripe orders are cancelled and restocked after this. */
+    paymentDueAt: timestamp('payment_due_at', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    cancelReason: text('cancel_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('orders_user_idx').on(t.userId, t.createdAt),
+    index('orders_payment_due_idx').on(t.paymentDueAt).where(sql`${t.status} = 'pending_payment'`),
+    check('orders_amounts_check', sql`${t.goodsFen} >= 0 AND ${t.shippingFen} >= 0 AND ${t.totalFen} = ${t.goodsFen} + ${t.shippingFen} AND ${t.refundedFen} BETWEEN 0 AND ${t.totalFen}`),
+  ],
+);
+
+export const cooperativeOrderStatusEnum = pgEnum('cooperative_order_status', [
+  'awaiting_payment',
+  'awaiting_shipment',
+  'shipped',
+  'delivered',
+  'cancelled',
+]);
+
+export const cooperativeOrders = pgTable(
+  'cooperative_orders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    cooperativeId: integer('cooperative_id')
+      .notNull()
+      .references(() => cooperatives.id),
+    status: cooperativeOrderStatusEnum('status').notNull(),
+    goodsFen: integer('goods_fen').notNull(),
+    shippingFen: integer('shipping_fen').notNull(),
+    refundedFen: integer('refunded_fen').notNull().default(0),
+    carrier: text('carrier'),
+    trackingNumber: text('tracking_number'),
+    /** Cash on delivery: the cooperative confirms it collected the money. */
+    codConfirmedAt: timestamp('cod_confirmed_at', { withTimezone: true }),
+    shippedAt: timestamp('shipped_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('cooperative_orders_order_idx').on(t.orderId),
+    index('cooperative_orders_coop_idx').on(t.cooperativeId, t.status, t.createdAt),
+    check('cooperative_orders_amounts_check', sql`${t.goodsFen} >= 0 AND ${t.shippingFen} >= 0 AND ${t.refundedFen} BETWEEN 0 AND ${t.goodsFen} + ${t.shippingFen}`),
+  ],
+);
+
+/** What was bought, with the title, spec and price as they were at checkout. */
+export const orderItems = pgTable(
+  'order_items',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    cooperativeOrderId: uuid('cooperative_order_id')
+      .notNull()
+      .references(() => cooperativeOrders.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id),
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => productVariants.id),
+    title: text('title').notNull(),
+    spec: text('spec').notNull(),
+    unitPriceFen: integer('unit_price_fen').notNull(),
+    quantity: integer('quantity').notNull(),
+  },
+  (t) => [
+    index('order_items_order_idx').on(t.orderId),
+    index('order_items_coop_order_idx').on(t.cooperativeOrderId),
+    check('order_items_check', sql`${t.quantity} > 0 AND ${t.unitPriceFen} > 0`),
+  ],
+);
+
+export const paymentProviderEnum = pgEnum('payment_provider', ['stripe', 'offline']);
+export const paymentStatusEnum = pgEnum('payment_status', ['pending', 'succeeded', 'failed', 'expired', 'cancelled']);
+
+export const payments = pgTable(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    provider: paymentProviderEnum('provider').notNull(),
+    method: paymentMethodEnum('method').notNull(),
+    status: paymentStatusEnum('status').notNull().default('pending'),
+    amountFen: integer('amount_fen').notNull(),
+    currency: text('currency').notNull().default('cny'),
+    providerSessionId: text('provider_session_id').unique(),
+    providerPaymentIntentId: text('provider_payment_intent_id'),
+    /** Who confirmed an offline payment (a coordinator for transfers, the cooperative for cash). */
+    confirmedBy: uuid('confirmed_by').references(() => users.id, { onDelete: 'set null' }),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('payments_order_idx').on(t.orderId), check('payments_amount_check', sql`${t.amountFen} > 0`)],
+);
+
+export const refundStatusEnum = pgEnum('refund_status', ['pending', 'succeeded', 'failed']);
+
+/** A refund of part of one payment, always charged to one cooperative order. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    paymentId: uuid('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    cooperativeOrderId: uuid('cooperative_order_id')
+      .notNull()
+      .references(() => cooperativeOrders.id),
+    amountFen: integer('amount_fen').notNull(),
+    status: refundStatusEnum('status').notNull().default('pending'),
+    providerRefundId: text('provider_refund_id').unique(),
+    reason: text('reason').notNull().default(''),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('refunds_coop_order_idx').on(t.cooperativeOrderId), check('refunds_amount_check', sql`${t.amountFen} > 0`)],
+);
+
+/** Every Stripe event by id, so each is processed once however often it arrives. */
+export const webhookEvents = pgTable('webhook_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  payload: jsonb('payload').notNull(),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp('processed_at', { withTimezone: true }),
+  lastError: text('last_error'),
+});
+
+export const settlementKindEnum = pgEnum('settlement_kind', ['goods', 'shipping', 'refund']);
+
+/** What the operator (merchant of record) owes each cooperative: goods + shipping − refunds. */
+export const settlementEntries = pgTable(
+  'settlement_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    cooperativeId: integer('cooperative_id')
+      .notNull()
+      .references(() => cooperatives.id),
+    cooperativeOrderId: uuid('cooperative_order_id')
+      .notNull()
+      .references(() => cooperativeOrders.id),
+    kind: settlementKindEnum('kind').notNull(),
+    /** Signed: positive is owed to the cooperative, negative (refunds) reduces it. */
+    amountFen: integer('amount_fen').notNull(),
+    refundId: uuid('refund_id').references(() => refunds.id),
+    note: text('note').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('settlement_entries_coop_idx').on(t.cooperativeId, t.createdAt),
+    uniqueIndex('settlement_entries_once_idx').on(t.cooperativeOrderId, t.kind).where(sql`${t.kind} <> 'refund'`),
+    uniqueIndex('settlement_entries_refund_idx').on(t.refundId).where(sql`${t.refundId} IS NOT NULL`),
+  ],
+);
+
+export const claimStatusEnum = pgEnum('claim_status', ['open', 'accepted', 'disputed', 'upheld', 'rejected']);
+
+/** After-sales: spoiled or damaged goods claimed within 48 hours of delivery, with photos. */
+export const claims = pgTable(
+  'claims',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    cooperativeOrderId: uuid('cooperative_order_id')
+      .notNull()
+      .references(() => cooperativeOrders.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    reason: text('reason').notNull(),
+    description: text('description').notNull().default(''),
+    photoPaths: text('photo_paths').array().notNull().default(sql`'{}'`),
+    amountFen: integer('amount_fen').notNull(),
+    status: claimStatusEnum('status').notNull().default('open'),
+    cooperativeNote: text('cooperative_note'),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decisionNote: text('decision_note'),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('claims_coop_order_idx').on(t.cooperativeOrderId), check('claims_amount_check', sql`${t.amountFen} > 0`)],
+);
+
+/** In-app notifications (/notifications); e-mail copies go through the outbox. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull().default(''),
+    link: text('link'),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('notifications_user_idx').on(t.userId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------- logistics and stalled-sales reports
+export const reportKindEnum = pgEnum('report_kind', ['logistics_blocked', 'production_difficulty', 'unsold']);
+export const logisticsCauseEnum = pgEnum('logistics_cause', [
+  'road_closure',
+  'courier_suspended',
+  'cold_chain_shortage',
+  'warehouse_packaging_shortage',
+  'labour_shortage',
+]);
+export const reportStatusEnum = pgEnum('report_status', ['new', 'acknowledged', 'in_progress', 'resolved', 'rejected']);
+export const reportSeverityEnum = pgEnum('report_severity', ['low', 'medium', 'high', 'critical']);
+export const departmentEnum = pgEnum('department', ['transport', 'postal', 'agriculture', 'commerce', 'market_regulation', 'health', 'other']);
+
+export const logisticsReports = pgTable(
+  'logistics_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    reporterUserId: uuid('reporter_user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Set when a coordinator files on behalf of a caller. */
+    filedForName: text('filed_for_name'),
+    associationId: integer('association_id').references(() => associations.id, { onDelete: 'set null' }),
+    kind: reportKindEnum('kind').notNull(),
+    cause: logisticsCauseEnum('cause'),
+    regionCode: char('region_code', { length: 6 })
+      .notNull()
+      .references(() => regions.code),
+    provinceCode: char('province_code', { length: 6 }).notNull(),
+    /** Route, checkpoint, township: finer than the region data. */
+    placeDetail: text('place_detail').notNull().default(''),
+    summary: text('summary').notNull(),
+    description: text('description').notNull().default(''),
+    quantityAtRisk: integer('quantity_at_risk'),
+    quantityUnit: text('quantity_unit').notNull().default('kg'),
+    daysUntilLoss: integer('days_until_loss'),
+    deadline: date('deadline'),
+    severity: reportSeverityEnum('severity').notNull().default('medium'),
+    contactName: text('contact_name').notNull(),
+    contactPhone: text('contact_phone').notNull(),
+    status: reportStatusEnum('status').notNull().default('new'),
+    assigneeUserId: uuid('assignee_user_id').references(() => users.id, { onDelete: 'set null' }),
+    department: departmentEnum('department'),
+    rejectionReason: text('rejection_reason'),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('logistics_reports_status_idx').on(t.status, t.createdAt),
+    index('logistics_reports_region_idx').on(t.regionCode),
+    index('logistics_reports_province_idx').on(t.provinceCode, t.status),
+    index('logistics_reports_reporter_idx').on(t.reporterUserId),
+    check('logistics_reports_quantity_check', sql`${t.quantityAtRisk} IS NULL OR ${t.quantityAtRisk} >= 0`),
+  ],
+);
+
+export const reportCooperatives = pgTable(
+  'report_cooperatives',
+  {
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => logisticsReports.id, { onDelete: 'cascade' }),
+    cooperativeId: integer('cooperative_id')
+      .notNull()
+      .references(() => cooperatives.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.reportId, t.cooperativeId] }), index('report_cooperatives_coop_idx').on(t.cooperativeId)],
+);
+
+export const reportProducts = pgTable(
+  'report_products',
+  {
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => logisticsReports.id, { onDelete: 'cascade' }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.reportId, t.productId] }), index('report_products_product_idx').on(t.productId)],
+);
+
+export const reportAttachments = pgTable(
+  'report_attachments',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => logisticsReports.id, { onDelete: 'cascade' }),
+    /** Private upload path (UPLOAD_DIR/private/…), served through an access-checked route. */
+    path: text('path').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('report_attachments_report_idx').on(t.reportId)],
+);
+
+export const reportComments = pgTable(
+  'report_comments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => logisticsReports.id, { onDelete: 'cascade' }),
+    authorUserId: uuid('author_user_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    /** Internal notes are for coordinators; the reporter never sees them. */
+    internal: boolean('internal').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [index('report_comments_report_idx').on(t.reportId, t.createdAt)],
+);
+
+/** The full history of a report: who changed what, when. */
+export const reportEvents = pgTable(
+  'report_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => logisticsReports.id, { onDelete: 'cascade' }),
+    actorUserId: uuid('actor_user_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    data: jsonb('data').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('report_events_report_idx').on(t.reportId, t.createdAt)],
+);
+
 // ---------------------------------------------------------------- search
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
@@ -531,3 +950,6 @@ export type Product = typeof products.$inferSelect;
 export type ProductVariant = typeof productVariants.$inferSelect;
 export type Cooperative = typeof cooperatives.$inferSelect;
 export type Job = typeof jobs.$inferSelect;
+export type Order = typeof orders.$inferSelect;
+export type CooperativeOrder = typeof cooperativeOrders.$inferSelect;
+export type LogisticsReport = typeof logisticsReports.$inferSelect;

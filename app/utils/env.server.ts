@@ -45,6 +45,14 @@ export const envSchema = z
     OPERATOR_BANK_PAYEE: z.string().default('地标助农抗疫专区运营方（演示）'),
     OPERATOR_BANK_NAME: z.string().default('中国农业银行武汉分行（演示）'),
     OPERATOR_BANK_ACCOUNT: z.string().default('0000 0000 0000 0000 000'),
+    STRIPE_PAYMENT_METHODS: z
+      .string()
+      .default('card')
+      .transform((v) => v.split(',').map((m) => m.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['card', 'alipay', 'wechat_pay'])).min(1, 'must name at least one of card, alipay, wechat_pay')),
+    STRIPE_CHECKOUT_EXPIRY_MINUTES: z.coerce.number().int().min(30, 'must be at least 30 (Stripe’s minimum)').max(1440).default(60),
+    BANK_TRANSFER_EXPIRY_HOURS: z.coerce.number().positive().max(24 * 14).default(48),
+    REPORT_ACK_TARGET_HOURS: z.coerce.number().positive().max(24 * 14).default(24),
     JOBS_IN_PROCESS: z
       .enum(['true', 'false'])
       .default('true')

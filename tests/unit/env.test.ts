@@ -39,3 +39,19 @@ describe('environment', () => {
     expect(exposed).not.toContain('s'.repeat(40));
   });
 });
+
+describe('payment and report settings', () => {
+  it('has the documented defaults', () => {
+    const env = parseEnv({});
+    expect(env.STRIPE_PAYMENT_METHODS).toEqual(['card']);
+    expect(env.STRIPE_CHECKOUT_EXPIRY_MINUTES).toBe(60);
+    expect(env.BANK_TRANSFER_EXPIRY_HOURS).toBe(48);
+    expect(env.REPORT_ACK_TARGET_HOURS).toBe(24);
+  });
+
+  it('takes payment methods as configuration and refuses unknown ones', () => {
+    expect(parseEnv({ STRIPE_PAYMENT_METHODS: 'card, alipay,wechat_pay' }).STRIPE_PAYMENT_METHODS).toEqual(['card', 'alipay', 'wechat_pay']);
+    expect(() => parseEnv({ STRIPE_PAYMENT_METHODS: 'card,bitcoin' })).toThrowError(/STRIPE_PAYMENT_METHODS/);
+    expect(() => parseEnv({ STRIPE_CHECKOUT_EXPIRY_MINUTES: '10' })).toThrowError(/STRIPE_CHECKOUT_EXPIRY_MINUTES: must be at least 30/);
+  });
+});
