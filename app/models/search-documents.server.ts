@@ -1,8 +1,9 @@
 /**
  * The search documents of listed products: what both search adapters index. A product is listed
- * when it is published and its cooperative is verified; its GI counts only while the mark has not
- * been revoked for it. Catalog writes call `syncSearchDocuments` in their own transaction, so the
- * Postgres index never lags the catalog.
+ * when it is published and its cooperative is verified. Its GI counts only where the storefront
+ * shows the GI badge (catalog.server.ts): an approved authorization of its cooperative, an origin
+ * inside the protected area, and the mark not revoked on the product. Catalog writes call
+ * `syncSearchDocuments` in their own transaction, so the Postgres index never lags the catalog.
  */
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import { searchDocuments } from '~/db/schema';
@@ -71,9 +72,7 @@ function listedDocumentsQuery(where: SQL) {
   // Region names run from the province down (湖北省, 宜昌市, 秭归县); regions nest at most three deep.
   return sql`
     SELECT p.id, p.slug, p.title, p.title_en, p.description,
-      CASE WHEN p.gi_revoked_at IS NULL THEN g.name END AS gi_name,
-      CASE WHEN p.gi_revoked_at IS NULL THEN g.slug END AS gi_slug,
-      CASE WHEN p.gi_revoked_at IS NULL THEN g.kind END AS gi_kind,
+      g.name AS gi_name, g.slug AS gi_slug, g.kind AS gi_kind,
       p.category_slug, c.name_zh AS category_name,
       r.code AS region_code, r.province_code,
       array_remove(ARRAY[r2.name, r1.name, r.name], NULL) AS region_names,
@@ -87,7 +86,11 @@ function listedDocumentsQuery(where: SQL) {
     JOIN regions r ON r.code = p.origin_region_code
     LEFT JOIN regions r1 ON r1.code = r.parent_code
     LEFT JOIN regions r2 ON r2.code = r1.parent_code
-    LEFT JOIN geographical_indications g ON g.id = p.gi_id
+    LEFT JOIN geographical_indications g ON g.id = p.gi_id AND p.gi_revoked_at IS NULL
+      AND EXISTS (SELECT 1 FROM gi_authorizations ga
+        WHERE ga.cooperative_id = p.cooperative_id AND ga.gi_id = p.gi_id AND ga.status = 'approved')
+      AND EXISTS (SELECT 1 FROM gi_protected_areas pa
+        WHERE pa.gi_id = p.gi_id AND pa.region_code IN (r.code, r.parent_code, r.province_code))
     LEFT JOIN stalled_stocks s ON s.product_id = p.id AND s.cleared_at IS NULL
     LEFT JOIN LATERAL (
       SELECT bool_or(v.stock > 0) AS in_stock, min(v.price_fen)::int AS min_price_fen

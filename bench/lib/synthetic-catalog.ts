@@ -8,6 +8,7 @@ import {
   cooperatives,
   geographicalIndications,
   giAuthorizations,
+  giProtectedAreas,
   products,
   productVariants,
   stalledStocks,
@@ -119,6 +120,7 @@ export async function loadSyntheticCatalog(db: Db, options: SyntheticCatalogOpti
     .onConflictDoNothing()
     .returning({ id: geographicalIndications.id, slug: geographicalIndications.slug });
   const giId = new Map(giRows.map((r) => [r.slug, r.id]));
+  await db.insert(giProtectedAreas).values(gis.map((g) => ({ giId: giId.get(g.slug)!, regionCode: g.regionCode })));
 
   // Three to six cooperatives per GI, in its region; a few are not verified (their goods are unlisted).
   const coopPlan: { giSlug: string; regionCode: string; legalName: string; verified: boolean }[] = [];
