@@ -6,7 +6,7 @@
  * revoked on the product (`gi_revoked_at`). The rule is part of every query below (`giBadgeHolds`),
  * never read from the product row alone.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import {
   cooperatives,
@@ -248,7 +248,11 @@ function giProvinceRows(db: Db) {
     .as('gi_province');
 }
 
-/** The GI directory: GIs by province (province code, then name), with their listed product counts. */
+/** How many GIs a province holds: the directory puts the provinces with most GIs first. */
+const giCountInProvince = (provinceCode: SQL | AnyColumn) =>
+  sql<number>`(select count(distinct pa.gi_id) from ${giProtectedAreas} pa join ${regions} r on r.code = pa.region_code where r.province_code = ${provinceCode})`;
+
+/** The GI directory: GIs by province (most GIs first, then province code), by name within one, with their listed product counts. */
 export async function listGisByProvince(db: Db, { provinceCode, limit, offset }: Page & { provinceCode?: string }): Promise<GiListEntry[]> {
   const gi = geographicalIndications;
   const gp = giProvinceRows(db);
@@ -268,7 +272,7 @@ export async function listGisByProvince(db: Db, { provinceCode, limit, offset }:
     .innerJoin(provinces, eq(provinces.code, gp.provinceCode))
     .leftJoin(lp, eq(lp.giId, gi.id))
     .where(provinceCode ? eq(gp.provinceCode, provinceCode) : undefined)
-    .orderBy(asc(gp.provinceCode), asc(gi.name), asc(gi.id))
+    .orderBy(desc(giCountInProvince(gp.provinceCode)), asc(gp.provinceCode), asc(gi.name), asc(gi.id))
     .limit(limit)
     .offset(offset);
 }
@@ -281,7 +285,7 @@ export async function countGisByProvince(db: Db) {
     .from(gp)
     .innerJoin(provinces, eq(provinces.code, gp.provinceCode))
     .groupBy(gp.provinceCode, provinces.name)
-    .orderBy(asc(gp.provinceCode));
+    .orderBy(desc(count()), asc(gp.provinceCode));
 }
 
 export interface AreaRegion {

@@ -218,7 +218,12 @@ describeEachDriver('catalog pages', (t) => {
       const all = await data(app, giIndexLoader, '/gi');
       const gis = await app.db.select().from(geographicalIndications);
       expect(all.total).toBe(gis.length);
-      expect(all.gis.map((g) => g.provinceCode)).toEqual([...all.gis.map((g) => g.provinceCode)].sort());
+      // Provinces with most GIs first (Hubei, the zone's home), each province's GIs together.
+      expect(all.provinces[0]?.provinceCode).toBe('420000');
+      expect(all.provinces.map((p) => p.count)).toEqual([...all.provinces.map((p) => p.count)].sort((a, b) => b - a));
+      const provinceOrder = all.gis.map((g) => g.provinceCode).filter((code, i, list) => list.indexOf(code) === i);
+      expect(provinceOrder).toEqual(all.provinces.map((p) => p.provinceCode).filter((code) => provinceOrder.includes(code)));
+      expect(all.gis.filter((g) => g.provinceCode === '420000').length).toBe(all.provinces[0]!.count);
       const jiangxi = await data(app, giIndexLoader, '/gi?province=360000');
       expect(jiangxi.gis.map((g) => g.slug)).toEqual(['gannan-qicheng']);
       expect(jiangxi.gis[0]).toMatchObject({ provinceName: '江西省', kind: 'certification_mark', productCount: 1 });

@@ -28,7 +28,7 @@ export function productJsonLd(page: ProductPage, { url, origin }: { url: string;
     description: product.description || undefined,
     sku: product.slug,
     url,
-    image: images.map((image) => `${origin}/uploads/${image.path}`),
+    image: images.length > 0 ? images.map((image) => `${origin}/uploads/${image.path}`) : undefined,
     countryOfOrigin: { '@type': 'Country', name: 'CN' },
     // Only a GI whose badge holds is stated as the product's brand.
     brand: gi?.badge ? { '@type': 'Brand', name: gi.name } : undefined,
