@@ -19,6 +19,14 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
   server.use(compression());
+  server.use(entry.securityHeaders());
+  server.use((req, res, next) => {
+    if (entry.isCrossSiteRequest({ method: req.method, path: req.path, headers: req.headers, host: req.get('host') ?? '', protocol: req.protocol })) {
+      res.status(403).type('text/plain').send('Cross-site request refused');
+      return;
+    }
+    next();
+  });
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   // Only the public part of the upload folder is served as files; private documents (evidence,
@@ -37,7 +45,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     req.headers['x-forwarded-for'] = req.ip ?? '';
     next();
   });
-  server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: () => ({ app }) }));
+  server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (_req, res) => ({ app, cspNonce: res.locals.cspNonce }) }));
 
   const listenPort = port ?? env.PORT;
   const http = await new Promise((resolve) => {

@@ -6,10 +6,12 @@ import { renderToPipeableStream } from 'react-dom/server';
 import { I18nextProvider } from 'react-i18next';
 import { createI18n } from '~/utils/i18n';
 import { getLocale } from '~/utils/locale.server';
+import { NonceProvider } from '~/utils/nonce-provider';
 
 export { createAppContext } from '~/utils/context.server';
 export { parseEnv } from '~/utils/env.server';
 export { startBackgroundWork } from '~/utils/background.server';
+export { isCrossSiteRequest, securityHeaders } from '~/utils/security.server';
 
 export const streamTimeout = 5_000;
 
@@ -18,18 +20,22 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
+  const nonce = loadContext.cspNonce ?? '';
   const i18n = createI18n(getLocale(request));
   // Crawlers and our own smoke tests get the whole document at once; people get it streamed.
   const waitForAll = isbot(request.headers.get('user-agent') ?? '');
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <I18nextProvider i18n={i18n}>
-        <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} />
-      </I18nextProvider>,
+      <NonceProvider value={nonce}>
+        <I18nextProvider i18n={i18n}>
+          <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
+        </I18nextProvider>
+      </NonceProvider>,
       {
+        nonce,
         [waitForAll ? 'onAllReady' : 'onShellReady']() {
           shellRendered = true;
           const body = new PassThrough();

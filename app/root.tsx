@@ -9,6 +9,7 @@ import styles from '~/styles/app.css';
 import { getOptionalUser } from '~/utils/auth.server';
 import { publicEnv } from '~/utils/env.server';
 import { getLocale } from '~/utils/locale.server';
+import { useNonce } from '~/utils/nonce-provider';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -34,6 +35,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root');
   const locale = data?.locale ?? 'zh-CN';
   const { i18n } = useTranslation();
+  const nonce = useNonce();
   useEffect(() => {
     if (i18n.language !== locale) void i18n.changeLanguage(locale);
   }, [i18n, locale]);
@@ -52,8 +54,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
           {children}
         </main>
         <SiteFooter operatorName={data?.env.operatorName ?? ''} operatorIcp={data?.env.operatorIcp ?? ''} />
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -32,6 +32,8 @@ export interface AppContext {
 declare module '@remix-run/node' {
   interface AppLoadContext {
     app: AppContext;
+    /** The CSP nonce of this response (set by server.js). */
+    cspNonce?: string;
   }
 }
 
