@@ -131,21 +131,9 @@ export async function syncSearchDocuments(db: Db, productIds: readonly number[])
 
 const REBUILD_BATCH = 1000;
 
-/** Rewrites every search document in batches (safe for 100,000 products) and drops stale rows. */
-export async function rebuildSearchDocuments(db: Db): Promise<{ written: number; removed: number }> {
-  let written = 0;
-  let lastId = 0;
-  for (;;) {
-    const batch = await queryRows<{ id: number }>(
-      db,
-      sql`SELECT id FROM products WHERE id > ${lastId} ORDER BY id LIMIT ${REBUILD_BATCH}`,
-    );
-    if (batch.length === 0) break;
-    const ids = batch.map((r) => r.id);
-    written += (await syncSearchDocuments(db, ids)).length;
-    lastId = ids[ids.length - 1]!;
-  }
-  const removed = await queryRows<{ n: number }>(
+/** Drops every row of a product that is no longer listed (or no longer exists). */
+async function removeUnlisted(db: Db): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
     db,
     sql`WITH gone AS (
           DELETE FROM search_documents sd
@@ -155,5 +143,25 @@ export async function rebuildSearchDocuments(db: Db): Promise<{ written: number;
           ) RETURNING 1)
         SELECT count(*)::int AS n FROM gone`,
   );
-  return { written, removed: removed[0]?.n ?? 0 };
+  return row?.n ?? 0;
+}
+
+/** Rewrites every search document in batches (fine for 100,000 products) after dropping stale rows. */
+export async function rebuildSearchDocuments(db: Db): Promise<{ written: number; removed: number }> {
+  const removed = await removeUnlisted(db);
+  let written = 0;
+  let lastId = 0;
+  for (;;) {
+    const batch = await queryRows<{ id: number }>(
+      db,
+      sql`SELECT p.id FROM products p JOIN cooperatives co ON co.id = p.cooperative_id
+          WHERE p.id > ${lastId} AND p.status = 'published' AND co.verification_status = 'verified'
+          ORDER BY p.id LIMIT ${REBUILD_BATCH}`,
+    );
+    if (batch.length === 0) break;
+    const ids = batch.map((r) => r.id);
+    written += (await syncSearchDocuments(db, ids)).length;
+    lastId = ids[ids.length - 1]!;
+  }
+  return { written, removed };
 }
