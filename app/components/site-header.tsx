@@ -1,5 +1,6 @@
 import { Form, Link, useLocation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { SearchSuggestInput } from '~/components/search-suggest';
 import type { Locale } from '~/locales';
 
 interface HeaderUser {
@@ -46,7 +47,7 @@ export function SiteHeader({ user, locale }: { user: HeaderUser | null; locale: 
         <label htmlFor="site-search" className="visually-hidden">
           {t('search.label')}
         </label>
-        <input id="site-search" type="search" name="q" placeholder={t('search.placeholder')} autoComplete="off" enterKeyHint="search" />
+        <SearchSuggestInput id="site-search" name="q" placeholder={t('search.placeholder')} defaultValue={location.pathname === '/search' ? (new URLSearchParams(location.search).get('q') ?? '') : ''} />
         <button type="submit">{t('search.submit')}</button>
       </Form>
     </header>
