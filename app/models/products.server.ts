@@ -24,7 +24,7 @@ import {
 import type { Db } from '~/utils/db.server';
 import { deleteImageUpload, storeImageUpload } from '~/utils/uploads.server';
 import { listAuditEvents, recordAudit } from './audit.server';
-import { assertGiClaim } from './gi-claims.server';
+import { assertGiClaim, listClaimableGis } from './gi-claims.server';
 import { enqueueSearchSync } from './search-sync.server';
 
 // ---------------------------------------------------------------- limits shared by forms and CSV
@@ -51,7 +51,6 @@ export const PRODUCT_STATUSES = ['draft', 'published', 'archived'] as const;
 export type ProductStatus = (typeof PRODUCT_STATUSES)[number];
 /** The audit action of every stock change (before, after, delta, reason in its data). */
 export const STOCK_ADJUSTED = 'product.stock_adjusted';
-export const STALLED_UNITS = ['kg', '斤', '吨', '箱', '件', '株', '尾', '只'] as const;
 
 // ---------------------------------------------------------------- errors
 export type ProductProblemCode =
@@ -310,9 +309,29 @@ export async function getPortalDashboard(db: Db, cooperativeId: number): Promise
   return { counts, flagged: flagged.map((f) => ({ ...f, giRevokedAt: f.giRevokedAt! })), stalled, outOfStock };
 }
 
-/** The categories, for the product form's choices. */
-export async function listProductCategories(db: Db) {
-  return db.select().from(categories).orderBy(asc(categories.position));
+/**
+ * The product form's choices: categories, the GIs the cooperative may claim (plus the product's
+ * current GI, marked when it can no longer be claimed) and the origin region's name.
+ */
+export async function getProductFormChoices(db: Db, cooperativeId: number, current: { giId: number | null; originRegionCode: string }) {
+  const [categoryRows, claimable, [region]] = await Promise.all([
+    db.select().from(categories).orderBy(asc(categories.position)),
+    listClaimableGis(db, cooperativeId),
+    db.select({ name: regions.name }).from(regions).where(eq(regions.code, current.originRegionCode)),
+  ]);
+  const gis = claimable.map((g) => ({ id: g.id, name: g.name, nameEn: g.nameEn, claimable: true }));
+  if (current.giId !== null && !gis.some((g) => g.id === current.giId)) {
+    const [gi] = await db
+      .select({ id: geographicalIndications.id, name: geographicalIndications.name, nameEn: geographicalIndications.nameEn })
+      .from(geographicalIndications)
+      .where(eq(geographicalIndications.id, current.giId));
+    if (gi) gis.push({ ...gi, claimable: false });
+  }
+  return {
+    categories: categoryRows.map((c) => ({ slug: c.slug, nameZh: c.nameZh, nameEn: c.nameEn })),
+    gis,
+    regionName: region?.name ?? null,
+  };
 }
 
 // ---------------------------------------------------------------- products
@@ -443,11 +462,18 @@ export async function createProduct(
 }
 
 /**
- * Saves a product's details (its slug never changes). The GI passes the trust rule again on
+ * Saves a product's details (its slug never changes), and its status too when given. The GI passes the trust rule again on
  * every save; when it does, a flag left by a revoked authorization (gi_revoked_at) is cleared,
  * so re-claiming a GI after a new approval is just saving the product.
  */
-export async function updateProduct(db: Db, ctx: WriteContext, cooperativeId: number, productId: number, input: ProductInput): Promise<void> {
+export async function updateProduct(
+  db: Db,
+  ctx: WriteContext,
+  cooperativeId: number,
+  productId: number,
+  input: ProductInput,
+  options: { status?: ProductStatus } = {},
+): Promise<void> {
   await inTransaction(db, async (tx) => {
     const product = await requireProduct(tx, cooperativeId, productId, true);
     const problems = await checkProductReferences(tx, input);
@@ -477,6 +503,8 @@ export async function updateProduct(db: Db, ctx: WriteContext, cooperativeId: nu
       });
     }
     await syncSearch(tx, ctx, [product.id], 'product.updated');
+    // Saving and publishing in one go succeed or fail together.
+    if (options.status) await setProductStatus(tx, ctx, cooperativeId, product.id, options.status);
   });
 }
 
