@@ -1,0 +1,438 @@
+/**
+ * Checkout: one cart becomes one order and one payment, split into one cooperative order per
+ * cooperative, in one transaction.
+ *
+ * Stock is exact. Each line takes its units with one conditional statement
+ * (`UPDATE … SET stock = stock - q WHERE id = … AND stock >= q RETURNING …`), lines in variant
+ * id order so two checkouts lock rows in the same order and cannot deadlock; one line short rolls
+ * the whole order back. However many buyers race for the last units, exactly as many orders as
+ * there are units go through, and stock never goes below zero. Prices are the locked rows'.
+ *
+ * Idempotent: the order id is derived from the form's idempotency key and the buyer (HMAC with
+ * the app secret), and the order row is written first, so a double submit waits for the first
+ * and then finds its order instead of making a second.
+ *
+ * Stripe: the order is committed (stock reserved) before the provider is called; if the provider
+ * is unavailable the order is cancelled, its stock released and the cart given back.
+ */
+import crypto from 'node:crypto';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { cartItems, carts, cooperativeOrders, cooperatives, orderItems, orders, payments, products, productVariants } from '~/db/schema';
+import { addToCart, ensureCart, splitByCooperative, type CartOwner, type CooperativeRef } from '~/models/cart.server';
+import { generateOrderNumber } from '~/models/order-number';
+import { cancelUnpaidOrder, enqueueUnpaidOrderSweep, getOrderForPayment, notifyBuyerOf, type PaymentMethod } from '~/models/orders.server';
+import { enqueueSearchSync } from '~/models/search-sync.server';
+import { queryRows, type Db } from '~/utils/db.server';
+import { formatFen } from '~/utils/money';
+import { PaymentProviderUnavailableError, type PaymentsPort } from '~/utils/payments/types';
+import { sha256Hex } from '~/utils/session.server';
+import { isDeliveryRegion, type AddressFields } from './addresses.server';
+
+/** Stripe orders are swept this long after their session expires: Stripe's own expiry event comes first. */
+const STRIPE_SWEEP_GRACE_MS = 15 * 60 * 1000;
+const NUMBER_ATTEMPTS = 5;
+
+export type CheckoutProblem =
+  | { code: 'empty_cart' }
+  | { code: 'unavailable'; title: string; spec: string }
+  | { code: 'insufficient_stock'; title: string; spec: string; remaining: number }
+  | { code: 'price_changed'; totalFen: number }
+  | { code: 'region_invalid' }
+  /** The form's key belongs to an order that is over (e.g. cancelled when the provider failed): reload. */
+  | { code: 'form_expired' };
+
+class CheckoutRefused extends Error {
+  constructor(readonly problem: CheckoutProblem) {
+    super(`checkout refused: ${problem.code}`);
+  }
+}
+
+export interface BankDetails {
+  payee: string;
+  bankName: string;
+  account: string;
+}
+
+export interface PlaceOrderInput {
+  owner: CartOwner;
+  /** The hidden per-form key: the same key from the same buyer makes the same order. */
+  idempotencyKey: string;
+  address: AddressFields;
+  /** A guest's e-mail for order updates (also kept as the order's contact). */
+  contactEmail?: string | null;
+  paymentMethod: PaymentMethod;
+  /** The total the buyer saw; when set and the prices moved since, the order is refused. */
+  expectedTotalFen?: number;
+  now: Date;
+  /** The app secret (order ids and guest tokens are derived from it). */
+  secret: string;
+  bankTransferExpiryHours: number;
+  stripeCheckoutExpiryMinutes: number;
+  /** For absolute links in the confirmation e-mail. */
+  siteUrl?: string | null;
+  bankDetails?: BankDetails;
+}
+
+export type PlaceOrderResult =
+  | {
+      ok: true;
+      orderId: string;
+      number: string;
+      paymentId: string;
+      /** Guests only: opens /orders/:id?t=… */
+      accessToken: string | null;
+      /** True when this submit found the order an earlier submit of the same form made. */
+      reused: boolean;
+    }
+  | { ok: false; problem: CheckoutProblem };
+
+function hmac(secret: string, message: string): Buffer {
+  return crypto.createHmac('sha256', secret).update(message).digest();
+}
+
+/** The order id for a form key and buyer: a UUID (version 8, "custom") from an HMAC. */
+export function checkoutOrderId(secret: string, owner: CartOwner, idempotencyKey: string): string {
+  const scope = owner.userId ? `user:${owner.userId}` : `guest:${owner.guestCartId ?? ''}`;
+  const bytes = hmac(secret, `checkout-order:${scope}:${idempotencyKey}`).subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A guest's access token for an order; the order stores only its SHA-256. */
+export function orderAccessToken(secret: string, orderId: string): string {
+  return hmac(secret, `order-access:${orderId}`).toString('base64url');
+}
+
+/** Where a buyer follows the order: with the token for guests. */
+export function orderPath(orderId: string, accessToken: string | null): string {
+  return accessToken ? `/orders/${orderId}?t=${encodeURIComponent(accessToken)}` : `/orders/${orderId}`;
+}
+
+function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => work(tx as unknown as Db));
+}
+
+interface CartRow {
+  variantId: number;
+  quantity: number;
+}
+
+interface TakenLine {
+  variantId: number;
+  productId: number;
+  title: string;
+  spec: string;
+  unitPriceFen: number;
+  quantity: number;
+  stockLeft: number;
+  cooperative: CooperativeRef;
+}
+
+/** Takes one line's units or explains why not (throws CheckoutRefused, rolling everything back). */
+async function takeStock(tx: Db, line: CartRow, now: Date): Promise<Omit<TakenLine, 'cooperative'> & { cooperativeId: number }> {
+  const [row] = await queryRows<{ stock: number; price_fen: number; spec: string; product_id: number; title: string; cooperative_id: number }>(
+    tx,
+    sql`UPDATE product_variants v SET stock = v.stock - ${line.quantity}, updated_at = ${now.toISOString()}::timestamptz
+        FROM products p, cooperatives c
+        WHERE v.id = ${line.variantId} AND p.id = v.product_id AND c.id = p.cooperative_id
+          AND v.active AND p.status = 'published' AND c.verification_status = 'verified'
+          AND v.stock >= ${line.quantity}
+        RETURNING v.stock, v.price_fen, v.spec, p.id AS product_id, p.title, c.id AS cooperative_id`,
+  );
+  if (row) {
+    return {
+      variantId: line.variantId,
+      productId: row.product_id,
+      title: row.title,
+      spec: row.spec,
+      unitPriceFen: Number(row.price_fen),
+      quantity: line.quantity,
+      stockLeft: Number(row.stock),
+      cooperativeId: row.cooperative_id,
+    };
+  }
+  const [why] = await tx
+    .select({
+      title: products.title,
+      spec: productVariants.spec,
+      stock: productVariants.stock,
+      listed: sql<boolean>`(${productVariants.active} AND ${products.status} = 'published' AND ${cooperatives.verificationStatus} = 'verified')`,
+    })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .where(eq(productVariants.id, line.variantId));
+  if (!why?.listed) throw new CheckoutRefused({ code: 'unavailable', title: why?.title ?? '', spec: why?.spec ?? '' });
+  throw new CheckoutRefused({ code: 'insufficient_stock', title: why.title, spec: why.spec, remaining: Math.max(0, why.stock) });
+}
+
+async function insertOrderRow(tx: Db, orderId: string, input: PlaceOrderInput, accessToken: string | null): Promise<{ number: string } | 'exists'> {
+  for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt += 1) {
+    const number = generateOrderNumber(input.now);
+    // DO NOTHING waits for a concurrent insert of the same id to commit or roll back.
+    const inserted = await tx
+      .insert(orders)
+      .values({
+        id: orderId,
+        number,
+        userId: input.owner.userId,
+        contact: input.contactEmail ?? (input.owner.userId ? null : input.address.mobile),
+        accessTokenHash: accessToken ? sha256Hex(accessToken) : null,
+        status: 'pending_payment',
+        paymentMethod: input.paymentMethod,
+        recipient: input.address.recipient,
+        mobile: input.address.mobile,
+        regionCode: input.address.regionCode,
+        addressDetail: input.address.detail,
+        goodsFen: 0,
+        shippingFen: 0,
+        totalFen: 0,
+        createdAt: input.now,
+        updatedAt: input.now,
+      })
+      .onConflictDoNothing()
+      .returning({ id: orders.id });
+    if (inserted.length > 0) return { number };
+    const [existing] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId));
+    if (existing) return 'exists';
+    // Otherwise the random number was taken: draw again.
+  }
+  throw new Error('could not draw a free order number');
+}
+
+function paymentDueAt(input: PlaceOrderInput): Date | null {
+  const t = input.now.getTime();
+  if (input.paymentMethod === 'bank_transfer') return new Date(t + input.bankTransferExpiryHours * 3_600_000);
+  if (input.paymentMethod === 'stripe') return new Date(t + input.stripeCheckoutExpiryMinutes * 60_000 + STRIPE_SWEEP_GRACE_MS);
+  return null;
+}
+
+function confirmationExtra(input: PlaceOrderInput, number: string, totalFen: number, orderId: string, accessToken: string | null, dueAt: Date | null): string {
+  const parts: string[] = [];
+  if (input.paymentMethod === 'bank_transfer' && input.bankDetails) {
+    parts.push(
+      [
+        `收款户名 Payee: ${input.bankDetails.payee}`,
+        `开户银行 Bank: ${input.bankDetails.bankName}`,
+        `账号 Account: ${input.bankDetails.account}`,
+        `金额 Amount: ${formatFen(totalFen)}`,
+        `转账附言 Reference: ${number}`,
+        dueAt ? `请在 ${dueAt.toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai' })} 前转账 / Pay before this time (China time)` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+  if (accessToken && input.siteUrl) parts.push(`${input.siteUrl.replace(/\/$/, '')}${orderPath(orderId, accessToken)}`);
+  return parts.join('\n\n');
+}
+
+/**
+ * Places the order for the buyer's cart. Refusals (empty cart, a line unavailable or short of
+ * stock, prices changed, a bad region) change nothing and say why.
+ */
+export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const orderId = checkoutOrderId(input.secret, input.owner, input.idempotencyKey);
+  const accessToken = input.owner.userId ? null : orderAccessToken(input.secret, orderId);
+  const earlier = await findPlacedOrder(db, orderId, accessToken);
+  if (earlier) return earlier;
+  if (!(await isDeliveryRegion(db, input.address.regionCode))) return { ok: false, problem: { code: 'region_invalid' } };
+
+  let outcome: { number: string; paymentId: string } | 'exists';
+  try {
+    outcome = await inTransaction(db, async (tx) => {
+      const inserted = await insertOrderRow(tx, orderId, input, accessToken);
+      if (inserted === 'exists') return 'exists';
+
+      const cartId = await lockOwnersCart(tx, input.owner);
+      const cart: CartRow[] = cartId
+        ? await tx
+            .select({ variantId: cartItems.variantId, quantity: cartItems.quantity })
+            .from(cartItems)
+            .where(eq(cartItems.cartId, cartId))
+            .orderBy(asc(cartItems.variantId))
+        : [];
+      if (cart.length === 0) throw new CheckoutRefused({ code: 'empty_cart' });
+
+      const taken: TakenLine[] = [];
+      const rules = new Map<number, CooperativeRef>();
+      for (const line of cart) {
+        const { cooperativeId, ...rest } = await takeStock(tx, line, input.now);
+        let cooperative = rules.get(cooperativeId);
+        if (!cooperative) {
+          const [c] = await tx
+            .select({
+              id: cooperatives.id,
+              slug: cooperatives.slug,
+              legalName: cooperatives.legalName,
+              shippingFlatFeeFen: cooperatives.shippingFlatFeeFen,
+              freeShippingThresholdFen: cooperatives.freeShippingThresholdFen,
+            })
+            .from(cooperatives)
+            .where(eq(cooperatives.id, cooperativeId));
+          cooperative = c!;
+          rules.set(cooperativeId, cooperative);
+        }
+        taken.push({ ...rest, cooperative });
+      }
+
+      const split = splitByCooperative(taken);
+      if (input.expectedTotalFen !== undefined && input.expectedTotalFen !== split.totalFen) {
+        throw new CheckoutRefused({ code: 'price_changed', totalFen: split.totalFen });
+      }
+
+      // Cash on delivery ships at once; the other methods wait for the money.
+      const coopStatus = input.paymentMethod === 'cash_on_delivery' ? 'awaiting_shipment' : 'awaiting_payment';
+      for (const group of split.groups) {
+        const [coop] = await tx
+          .insert(cooperativeOrders)
+          .values({
+            orderId,
+            cooperativeId: group.cooperative.id,
+            status: coopStatus,
+            goodsFen: group.goodsFen,
+            shippingFen: group.shippingFen,
+            createdAt: input.now,
+            updatedAt: input.now,
+          })
+          .returning({ id: cooperativeOrders.id });
+        await tx.insert(orderItems).values(
+          group.lines.map((l) => ({
+            orderId,
+            cooperativeOrderId: coop!.id,
+            productId: l.productId,
+            variantId: l.variantId,
+            title: l.title,
+            spec: l.spec,
+            unitPriceFen: l.unitPriceFen,
+            quantity: l.quantity,
+          })),
+        );
+      }
+
+      const dueAt = paymentDueAt(input);
+      await tx
+        .update(orders)
+        .set({ goodsFen: split.goodsFen, shippingFen: split.shippingFen, totalFen: split.totalFen, paymentDueAt: dueAt })
+        .where(eq(orders.id, orderId));
+      const [payment] = await tx
+        .insert(payments)
+        .values({
+          orderId,
+          provider: input.paymentMethod === 'stripe' ? 'stripe' : 'offline',
+          method: input.paymentMethod,
+          status: 'pending',
+          amountFen: split.totalFen,
+          createdAt: input.now,
+          updatedAt: input.now,
+        })
+        .returning({ id: payments.id });
+
+      await tx.delete(cartItems).where(eq(cartItems.cartId, cartId!));
+      // Search documents hold "in stock" only, which changes when a variant sells out.
+      const soldOut = taken.filter((l) => l.stockLeft === 0).map((l) => l.productId);
+      if (soldOut.length > 0) await enqueueSearchSync(tx, soldOut, 'stock.reserved');
+      if (dueAt) await enqueueUnpaidOrderSweep(tx, dueAt);
+
+      await notifyBuyerOf(
+        tx,
+        { id: orderId, number: inserted.number, userId: input.owner.userId, contact: input.contactEmail ?? null, totalFen: split.totalFen, cancelReason: null },
+        `order.placed_${input.paymentMethod}`,
+        {},
+        confirmationExtra(input, inserted.number, split.totalFen, orderId, accessToken, dueAt),
+      );
+      return { number: inserted.number, paymentId: payment!.id };
+    });
+  } catch (error) {
+    if (error instanceof CheckoutRefused) return { ok: false, problem: error.problem };
+    throw error;
+  }
+  if (outcome === 'exists') return (await findPlacedOrder(db, orderId, accessToken)) ?? { ok: false, problem: { code: 'form_expired' } };
+  return { ok: true, orderId, number: outcome.number, paymentId: outcome.paymentId, accessToken, reused: false };
+}
+
+async function lockOwnersCart(tx: Db, owner: CartOwner): Promise<string | null> {
+  if (!owner.userId && !owner.guestCartId) return null;
+  const [row] = await tx
+    .select({ id: carts.id })
+    .from(carts)
+    .where(owner.userId ? eq(carts.userId, owner.userId) : and(eq(carts.id, owner.guestCartId!), isNull(carts.userId)))
+    .for('update');
+  return row?.id ?? null;
+}
+
+/** An order an earlier submit of the same form made, if it is still live (pending or further on). */
+async function findPlacedOrder(db: Db, orderId: string, accessToken: string | null): Promise<PlaceOrderResult | null> {
+  const [row] = await db
+    .select({ number: orders.number, status: orders.status, paymentId: payments.id })
+    .from(orders)
+    .leftJoin(payments, eq(payments.orderId, orders.id))
+    .where(eq(orders.id, orderId));
+  if (!row) return null;
+  if (row.status === 'cancelled' || !row.paymentId) return { ok: false, problem: { code: 'form_expired' } };
+  return { ok: true, orderId, number: row.number, paymentId: row.paymentId, accessToken, reused: true };
+}
+
+export type OnlinePaymentResult =
+  | { ok: true; redirectUrl: string }
+  | { ok: false; problem: 'provider_unavailable' | 'provider_error' | 'not_payable'; error?: unknown };
+
+/**
+ * Opens the provider's checkout for a committed Stripe order (stock reserved) and keeps the
+ * session id on the payment. The payment id is the idempotency key and the expiry is fixed by the
+ * order's creation time, so a repeated call gets the same session. When the provider fails, the
+ * order is cancelled, its stock released and its lines put back into the buyer's cart: nothing
+ * was charged, and the buyer can simply try again.
+ */
+export async function startOnlinePayment(
+  db: Db,
+  port: PaymentsPort,
+  {
+    orderId,
+    owner,
+    successUrl,
+    cancelUrl,
+    stripeCheckoutExpiryMinutes,
+    now,
+  }: { orderId: string; owner: CartOwner; successUrl: string; cancelUrl: string; stripeCheckoutExpiryMinutes: number; now: Date },
+): Promise<OnlinePaymentResult> {
+  const found = await getOrderForPayment(db, orderId);
+  if (!found?.payment || found.order.status !== 'pending_payment' || found.payment.status !== 'pending') return { ok: false, problem: 'not_payable' };
+  const [created] = await db.select({ createdAt: orders.createdAt }).from(orders).where(eq(orders.id, orderId));
+  try {
+    const started = await port.startCheckout({
+      orderId,
+      orderNumber: found.order.number,
+      paymentId: found.payment.id,
+      lineItems: found.lines.map((l) => ({ name: `${l.title} ${l.spec}`, unitAmountFen: l.unitPriceFen, quantity: l.quantity })),
+      shippingFen: found.order.shippingFen,
+      customerEmail: found.order.customerEmail ?? undefined,
+      successUrl,
+      cancelUrl,
+      expiresAt: new Date(created!.createdAt.getTime() + stripeCheckoutExpiryMinutes * 60_000),
+      idempotencyKey: found.payment.id,
+    });
+    await db
+      .update(payments)
+      .set({ providerSessionId: started.providerSessionId, updatedAt: now })
+      .where(and(eq(payments.id, found.payment.id), sql`(${payments.providerSessionId} IS NULL OR ${payments.providerSessionId} = ${started.providerSessionId})`));
+    return { ok: true, redirectUrl: started.redirectUrl };
+  } catch (error) {
+    const { changed } = await cancelUnpaidOrder(db, { orderId, reason: 'payment_provider_unavailable', now });
+    if (changed) await restoreCartFromOrder(db, owner, orderId, now);
+    return { ok: false, problem: error instanceof PaymentProviderUnavailableError ? 'provider_unavailable' : 'provider_error', error };
+  }
+}
+
+/** Puts an order's lines back into the buyer's cart (after the order was cancelled before payment). */
+export async function restoreCartFromOrder(db: Db, owner: CartOwner, orderId: string, now: Date): Promise<void> {
+  const lines = await db
+    .select({ variantId: orderItems.variantId, quantity: orderItems.quantity })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, orderId))
+    .orderBy(asc(orderItems.variantId));
+  const { cartId } = await ensureCart(db, owner, now);
+  for (const line of lines) await addToCart(db, { cartId, variantId: line.variantId, quantity: line.quantity, now });
+}
