@@ -30,22 +30,56 @@ function nodesOf(plan: PlanNode): PlanNode[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodesOf)];
 }
 
-/** A Db that records every statement sent through `execute` (what queryRows uses). */
-function recording(db: Db): { db: Db; statements: SQL[] } {
-  const statements: SQL[] = [];
-  const spy = Object.create(db) as Db;
-  spy.execute = ((query: SQL) => {
-    statements.push(query);
-    return db.execute(query);
-  }) as Db['execute'];
-  return { db: spy, statements };
+interface Recorded {
+  /** Statements sent in one transaction (with its SET LOCAL), or one statement on its own. */
+  statements: SQL[];
+  inTransaction: boolean;
 }
 
-async function planOf(db: Db, statement: SQL): Promise<PlanNode[]> {
+/** A Db that records what the adapter sends: single statements and whole transactions. */
+function recording(db: Db, units: Recorded[] = [], unit?: Recorded): Db {
+  const spy = Object.create(db) as Db;
+  spy.execute = ((query: SQL) => {
+    if (unit) unit.statements.push(query);
+    else units.push({ statements: [query], inTransaction: false });
+    return db.execute(query);
+  }) as Db['execute'];
+  spy.transaction = ((run: (tx: Db) => Promise<unknown>, config?: never) => {
+    const inner: Recorded = { statements: [], inTransaction: true };
+    units.push(inner);
+    return db.transaction((tx) => run(recording(tx as unknown as Db, units, inner)), config);
+  }) as Db['transaction'];
+  return spy;
+}
+
+function textOf(db: Db, statement: SQL): string {
+  return (db as unknown as { dialect: { sqlToQuery(s: SQL): { sql: string } } }).dialect.sqlToQuery(statement).sql;
+}
+
+async function explain(db: Db, statement: SQL): Promise<PlanNode[]> {
   const [row] = await queryRows<Record<string, unknown>>(db, sql`EXPLAIN (FORMAT JSON) ${statement}`);
   const json = row ? Object.values(row)[0] : null;
   const parsed = (typeof json === 'string' ? JSON.parse(json) : json) as [{ Plan: PlanNode }];
   return nodesOf(parsed[0].Plan);
+}
+
+/** The plans of the recorded queries, each planned under the settings it ran with. */
+async function plansOf(db: Db, units: Recorded[]): Promise<PlanNode[][]> {
+  const plans: PlanNode[][] = [];
+  for (const unit of units) {
+    if (!unit.inTransaction) {
+      plans.push(await explain(db, unit.statements[0]!));
+      continue;
+    }
+    await db.transaction(async (transaction) => {
+      const tx = transaction as unknown as Db;
+      for (const statement of unit.statements) {
+        if (/^\s*SET /i.test(textOf(db, statement))) await tx.execute(statement);
+        else plans.push(await explain(tx, statement));
+      }
+    });
+  }
+  return plans;
 }
 
 const query = (q: string, more: Partial<SearchQuery> = {}): SearchQuery => ({ q, filters: {}, sort: 'relevance', page: 1, pageSize: 20, facets: true, ...more });
@@ -64,12 +98,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(`search query plans on PostgreSQ
     await database?.destroy();
   });
 
-  /** Runs the search through a recording Db and returns the plan of every statement it sent. */
+  /** Runs the search through a recording Db and returns the plan of every query it sent. */
   async function plansOfSearch(run: (search: ReturnType<typeof createPostgresSearch>) => Promise<unknown>) {
-    const { db, statements } = recording(database.db);
-    await run(createPostgresSearch(db));
-    expect(statements.length).toBeGreaterThan(0);
-    return Promise.all(statements.map((s) => planOf(database.db, s)));
+    const units: Recorded[] = [];
+    await run(createPostgresSearch(recording(database.db, units)));
+    const plans = await plansOf(database.db, units);
+    expect(plans.length).toBeGreaterThan(0);
+    return plans;
   }
 
   function expectIndexed(plans: PlanNode[][]) {

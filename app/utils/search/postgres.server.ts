@@ -223,12 +223,29 @@ export const MAX_COUNTED_MATCHES = 1000;
  * Chinese word they multiply its bigrams' frequencies as if independent, and say 21 for
  * 五常大米's 2,700 matches.)
  */
-async function countUpTo(db: Db, where: SQL, limit: number): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
+async function countUpTo(db: Db, where: SQL, limit: number, indexOnly: boolean): Promise<number> {
+  const [row] = await readMatches<{ n: number }>(
     db,
     sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${limit}) m`,
+    indexOnly,
   );
   return row?.n ?? 0;
+}
+
+/**
+ * Runs a statement that reads matches without ordering them (a count, the facet scan) with
+ * sequential scans off when there are words to match. The planner prices `tokens @@ query` as
+ * one cheap operator, so for a common word it would scan the table and test every row (43 ms
+ * for `qicheng` on 100,000 products, 270 ms for a facet scan) where the GIN index finds the
+ * same rows in a few. SET LOCAL ends with the transaction: pass the application's database,
+ * not a caller's transaction.
+ */
+async function readMatches<T>(db: Db, statement: SQL, indexOnly: boolean): Promise<T[]> {
+  if (!indexOnly) return queryRows<T>(db, statement);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+    return queryRows<T>(tx as unknown as Db, statement);
+  });
 }
 
 interface FacetRow {
@@ -302,14 +319,17 @@ export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {
 
     async search(query: SearchQuery): Promise<SearchResult> {
       const where = matchCondition(query.q, query.filters);
+      const hasWords = queryTokens(query.q).length > 0;
       const offset = (query.page - 1) * query.pageSize;
       const [page, facetRows] = await Promise.all([
         readSegments(db, searchSegments(query.q, query.filters, query.sort), offset, query.pageSize),
-        query.facets ? queryRows<FacetRow>(db, searchFacetsSql(where)) : Promise.resolve(null),
+        query.facets ? readMatches<FacetRow>(db, searchFacetsSql(where), hasWords) : Promise.resolve(null),
       ]);
       const counted = facetRows ? facetsFromRows(facetRows) : null;
       const total =
-        counted?.total ?? page.total ?? Math.max(offset + page.rows.length + 1, await countUpTo(db, where, MAX_COUNTED_MATCHES));
+        counted?.total ??
+        page.total ??
+        Math.max(offset + page.rows.length + 1, await countUpTo(db, where, MAX_COUNTED_MATCHES, hasWords));
       return {
         hits: page.rows.map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
         total,
