@@ -181,8 +181,8 @@ export function segmentPageSql(segment: Segment, offset: number, limit: number):
     WHERE ${segment.where} ORDER BY ${segment.orderBy} LIMIT ${limit} OFFSET ${offset}`;
 }
 
-async function countWhere(db: Db, where: SQL): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`);
+async function countWhere(db: Db, where: SQL, indexOnly: boolean): Promise<number> {
+  const [row] = await readMatches<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`, indexOnly);
   return row?.n ?? 0;
 }
 
@@ -190,7 +190,7 @@ async function countWhere(db: Db, where: SQL): Promise<number> {
  * Reads `limit` rows from `offset` of the segments laid end to end, and one more to learn whether
  * more follow. A segment is counted only when the offset lies beyond it.
  */
-async function readSegments(db: Db, segments: Segment[], offset: number, limit: number) {
+async function readSegments(db: Db, segments: Segment[], offset: number, limit: number, indexOnly: boolean) {
   const rows: HitRow[] = [];
   let skip = offset;
   let before = 0;
@@ -204,7 +204,7 @@ async function readSegments(db: Db, segments: Segment[], offset: number, limit: 
       skip = 0;
       continue;
     }
-    const size = await countWhere(db, segment.where);
+    const size = await countWhere(db, segment.where, indexOnly);
     before += Math.min(size, skip);
     skip -= Math.min(size, skip);
   }
@@ -322,7 +322,7 @@ export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {
       const hasWords = queryTokens(query.q).length > 0;
       const offset = (query.page - 1) * query.pageSize;
       const [page, facetRows] = await Promise.all([
-        readSegments(db, searchSegments(query.q, query.filters, query.sort), offset, query.pageSize),
+        readSegments(db, searchSegments(query.q, query.filters, query.sort), offset, query.pageSize, hasWords),
         query.facets ? readMatches<FacetRow>(db, searchFacetsSql(where), hasWords) : Promise.resolve(null),
       ]);
       const counted = facetRows ? facetsFromRows(facetRows) : null;
