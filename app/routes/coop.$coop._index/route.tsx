@@ -3,7 +3,8 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { getPortalDashboard } from '~/models/products.server';
 import { daysUntil } from '~/utils/dates';
-import { productPath, requirePortalAccess } from '~/routes/coop.$coop/access.server';
+import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { cooperative } = await requirePortalAccess(request, context.app, params);

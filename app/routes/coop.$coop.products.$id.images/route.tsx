@@ -6,7 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { Field, FormErrors } from '~/components/forms';
 import { addProductImage, deleteProductImage, moveProductImage } from '~/models/products.server';
-import { productPath, requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
 import { withNotice, type NoticeKey } from '~/routes/coop.$coop/notice';
 import { IMAGE_MAX_BYTES, parseMultipartForm, UploadError } from '~/utils/uploads.server';
@@ -56,7 +57,7 @@ export default function ProductImages() {
   const { images, maxMegabytes } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const { t } = useTranslation();
-  const [form, fields] = useForm({ id: 'upload-image', lastResult });
+  const [form, fields] = useForm<{ image: File; alt: string }>({ id: 'upload-image', lastResult });
   return (
     <div className="coop-grid">
       <div>
@@ -83,7 +84,7 @@ export default function ProductImages() {
           ))}
         </ol>
       </div>
-      <Form method="post" encType="multipart/form-data" className="form coop-form" {...getFormProps(form)}>
+      <Form key={images.length} method="post" encType="multipart/form-data" className="form coop-form" {...getFormProps(form)}>
         <h3>{t('coop:images.add')}</h3>
         <FormErrors id={form.errorId} errors={form.errors} />
         <Field

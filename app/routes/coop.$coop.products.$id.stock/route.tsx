@@ -6,7 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { Field, FormErrors } from '~/components/forms';
 import { adjustStock, listStockAdjustments } from '~/models/products.server';
-import { productPath, requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
 import { withNotice } from '~/routes/coop.$coop/notice';
 import { SelectField } from '~/routes/coop.$coop/product-fields';
@@ -49,7 +50,7 @@ export default function ProductStock() {
   const { variants, history } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const { t, i18n } = useTranslation();
-  const [form, fields] = useForm({ id: 'adjust-stock', lastResult, defaultValue: { variantId: variants.length === 1 ? String(variants[0]!.id) : '' } });
+  const [form, fields] = useForm<{ variantId: string; delta: string; reason: string }>({ id: 'adjust-stock', lastResult, defaultValue: { variantId: variants.length === 1 ? String(variants[0]!.id) : '' } });
   const dateTime = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Shanghai' });
   return (
     <div className="coop-grid">
@@ -85,7 +86,8 @@ export default function ProductStock() {
         )}
       </div>
       {variants.length ? (
-        <Form method="post" className="form coop-form" {...getFormProps(form)}>
+        // Remounted after each adjustment, so the fields start empty again.
+        <Form key={history[0]?.id ?? 0} method="post" className="form coop-form" {...getFormProps(form)}>
           <h3>{t('coop:stock.adjust')}</h3>
           <FormErrors id={form.errorId} errors={form.errors} />
           <SelectField label={t('coop:stock.variant')} field={fields.variantId}>

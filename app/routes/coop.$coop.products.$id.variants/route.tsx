@@ -6,7 +6,8 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { Field, FormErrors } from '~/components/forms';
 import { addVariant, updateVariant } from '~/models/products.server';
-import { productPath, requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
 import { withNotice } from '~/routes/coop.$coop/notice';
 import { stockField, variantFields } from '~/routes/coop.$coop/product-schemas';
@@ -50,6 +51,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 type Variant = Awaited<ReturnType<typeof loader>>['variants'][number];
+type VariantFormValues = { spec: string; price: string; stock: string; weightGrams: string };
 
 function useLastResult(formId: string) {
   const actionData = useActionData<typeof action>();
@@ -61,7 +63,7 @@ const yuan = (fen: number) => (fen / 100).toFixed(2);
 function VariantForm({ variant }: { variant: Variant }) {
   const { t, i18n } = useTranslation();
   const formId = `variant-${variant.id}`;
-  const [form, fields] = useForm({
+  const [form, fields] = useForm<VariantFormValues>({
     id: formId,
     lastResult: useLastResult(formId),
     defaultValue: { spec: variant.spec, price: yuan(variant.priceFen), weightGrams: String(variant.weightGrams) },
@@ -89,10 +91,27 @@ function VariantForm({ variant }: { variant: Variant }) {
   );
 }
 
+function AddVariantForm() {
+  const { t } = useTranslation();
+  const [form, fields] = useForm<VariantFormValues>({ id: 'add-variant', lastResult: useLastResult('add-variant') });
+  return (
+    <Form method="post" className="form coop-form" {...getFormProps(form)}>
+      <h3>{t('coop:variants.add')}</h3>
+      <FormErrors id={form.errorId} errors={form.errors} />
+      <Field label={t('coop:variants.spec')} help={t('coop:variants.specHelp')} inputProps={{ ...getInputProps(fields.spec, { type: 'text' }), maxLength: 60 }} errors={fields.spec.errors} />
+      <Field label={t('coop:variants.price')} inputProps={{ ...getInputProps(fields.price, { type: 'text' }), inputMode: 'decimal', placeholder: '129.50' }} errors={fields.price.errors} />
+      <Field label={t('coop:variants.stock')} inputProps={{ ...getInputProps(fields.stock, { type: 'number' }), min: 0, step: 1 }} errors={fields.stock.errors} />
+      <Field label={t('coop:variants.weight')} inputProps={{ ...getInputProps(fields.weightGrams, { type: 'number' }), min: 0, step: 1 }} errors={fields.weightGrams.errors} />
+      <button type="submit" name="intent" value="add" className="button">
+        {t('coop:variants.add')}
+      </button>
+    </Form>
+  );
+}
+
 export default function ProductVariants() {
   const { variants } = useLoaderData<typeof loader>();
   const { t } = useTranslation();
-  const [form, fields] = useForm({ id: 'add-variant', lastResult: useLastResult('add-variant') });
   return (
     <div className="coop-grid">
       <div>
@@ -100,17 +119,8 @@ export default function ProductVariants() {
         {variants.length === 0 ? <p>{t('coop:variants.empty')}</p> : variants.map((v) => <VariantForm key={v.id} variant={v} />)}
         <p className="field-help">{t('coop:variants.stockHelp')}</p>
       </div>
-      <Form method="post" className="form coop-form" {...getFormProps(form)}>
-        <h3>{t('coop:variants.add')}</h3>
-        <FormErrors id={form.errorId} errors={form.errors} />
-        <Field label={t('coop:variants.spec')} help={t('coop:variants.specHelp')} inputProps={{ ...getInputProps(fields.spec, { type: 'text' }), maxLength: 60 }} errors={fields.spec.errors} />
-        <Field label={t('coop:variants.price')} inputProps={{ ...getInputProps(fields.price, { type: 'text' }), inputMode: 'decimal', placeholder: '129.50' }} errors={fields.price.errors} />
-        <Field label={t('coop:variants.stock')} inputProps={{ ...getInputProps(fields.stock, { type: 'number' }), min: 0, step: 1 }} errors={fields.stock.errors} />
-        <Field label={t('coop:variants.weight')} inputProps={{ ...getInputProps(fields.weightGrams, { type: 'number' }), min: 0, step: 1 }} errors={fields.weightGrams.errors} />
-        <button type="submit" name="intent" value="add" className="button">
-          {t('coop:variants.add')}
-        </button>
-      </Form>
+      {/* A new key after each added variant starts the form empty again. */}
+      <AddVariantForm key={variants.length} />
     </div>
   );
 }

@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
-import { productPath, requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 import { Notice } from '~/routes/coop.$coop/notice';
 
 /** A product's pages: details, variants, images, stock, stalled stock. */

@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { listCooperativeProducts, type ProductStatus } from '~/models/products.server';
-import { productPath, requirePortalAccess } from '~/routes/coop.$coop/access.server';
+import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
+import { productPath } from '~/routes/coop.$coop/paths';
 import { Notice } from '~/routes/coop.$coop/notice';
 import { formatFen } from '~/utils/money';
 

@@ -38,8 +38,3 @@ export async function requirePortalProduct(request: Request, app: AppContext, pa
   if (!detail) notFound();
   return { ...access, detail, productId };
 }
-
-/** Where a product's pages live. */
-export function productPath(cooperativeSlug: string, productId: number, page = ''): string {
-  return `/coop/${cooperativeSlug}/products/${productId}${page ? `/${page}` : ''}`;
-}
