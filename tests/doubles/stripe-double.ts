@@ -72,34 +72,34 @@ const noSuch = (kind: string, id: string, param: string, status = 404) =>
 
 // ---------------------------------------------------------------- form bodies
 
-type FormValue = string | FormValue[] | { [key: string]: FormValue };
-type FormObject = { [key: string]: FormValue };
+export type FormValue = string | FormValue[] | FormObject;
+export interface FormObject {
+  [key: string]: FormValue;
+}
 
 /** Parses `a[b][0][c]=v` (brackets encoded or not) into nested objects; numeric segments make arrays. */
 export function parseStripeForm(body: string): FormObject {
-  const root: FormObject = {};
+  const root: Record<string, unknown> = {};
   for (const [rawKey, value] of new URLSearchParams(body)) {
     const match = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(rawKey);
     if (!match) throw invalid(`Invalid parameter name: ${rawKey}`);
     const path = [match[1]!, ...[...match[2]!.matchAll(/\[([^[\]]*)\]/g)].map((m) => m[1]!)];
-    let node: FormObject | FormValue[] = root;
+    let node: Record<string, unknown> | unknown[] = root;
     for (let i = 0; i < path.length; i++) {
       const segment = path[i]!;
-      const last = i === path.length - 1;
-      const nextIsIndex = !last && /^\d*$/.test(path[i + 1]!);
-      const key: string | number = Array.isArray(node) ? (segment === '' ? node.length : Number(segment)) : segment;
-      const container = node as Record<string | number, FormValue>;
-      if (last) {
+      const container = node as Record<string, unknown>;
+      const key = Array.isArray(node) && segment === '' ? String(node.length) : segment;
+      if (i === path.length - 1) {
         container[key] = value;
         break;
       }
-      container[key] ??= nextIsIndex ? [] : {};
-      const child: FormValue = container[key]!;
-      if (typeof child === 'string') throw invalid(`Invalid parameter: ${path.slice(0, i + 1).join('.')}`, path[0]);
-      node = child;
+      container[key] ??= /^\d*$/.test(path[i + 1]!) ? [] : {};
+      const child = container[key];
+      if (typeof child !== 'object' || child === null) throw invalid(`Invalid parameter: ${path.slice(0, i + 1).join('.')}`, path[0]);
+      node = child as Record<string, unknown> | unknown[];
     }
   }
-  return root;
+  return root as FormObject;
 }
 
 const isObject = (v: FormValue | undefined): v is FormObject => typeof v === 'object' && v !== null && !Array.isArray(v);

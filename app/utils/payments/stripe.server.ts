@@ -41,8 +41,10 @@ export interface StripePaymentsOptions {
 /** What the app needs to know about a Checkout Session, from the API or from a webhook event. */
 export interface CheckoutSessionState {
   id: string;
-  status: 'open' | 'complete' | 'expired' | null;
-  paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
+  /** 'open' | 'complete' | 'expired' (a newer API version may add others). */
+  status: string | null;
+  /** 'paid' | 'unpaid' | 'no_payment_required'. */
+  paymentStatus: string;
   paymentIntentId: string | null;
   /** In fen. */
   amountTotal: number | null;
