@@ -1,0 +1,35 @@
+/**
+ * The storefront's notice that shipping may be delayed: shown on product pages and at checkout
+ * while a 物流受阻 report is open for the origin region or a region above it
+ * (getOpenDelayNotices / getDelayNoticesForRegions in ~/models/reports.server).
+ */
+import type { LinksFunction } from '@remix-run/node';
+import { useTranslation } from 'react-i18next';
+import reportsStyles from '~/styles/reports.css';
+
+/** The notice's stylesheet, for the `links` of a route that shows it. */
+export const delayNoticeLinks: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
+
+export interface DelayNoticeItem {
+  reportId: string;
+  summary: string;
+  regionName: string;
+}
+
+export function DelayNotice({ notices, className }: { notices: readonly DelayNoticeItem[]; className?: string }) {
+  const { t } = useTranslation();
+  if (notices.length === 0) return null;
+  return (
+    <aside className={['form-notice', 'delay-notice', className].filter(Boolean).join(' ')} role="note" aria-labelledby="delay-notice-title">
+      <strong id="delay-notice-title" className="delay-notice__title">
+        {t('reports:delay.title')}
+      </strong>
+      <p className="delay-notice__body">{t('reports:delay.body')}</p>
+      <ul className="delay-notice__list">
+        {notices.map((notice) => (
+          <li key={notice.reportId}>{t('reports:delay.item', { region: notice.regionName, summary: notice.summary })}</li>
+        ))}
+      </ul>
+    </aside>
+  );
+}
