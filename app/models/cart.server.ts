@@ -132,7 +132,7 @@ export async function getCartView(db: Db, cartId: string | null): Promise<CartVi
       unitPriceFen: productVariants.priceFen,
       stock: productVariants.stock,
       listed: isListed,
-      imagePath: sql<string | null>`(SELECT pi.path FROM product_images pi WHERE pi.product_id = ${products.id} ORDER BY pi.position, pi.id LIMIT 1)`,
+      imagePath: sql<string | null>`(SELECT pi.path FROM product_images pi WHERE pi.product_id = products.id ORDER BY pi.position, pi.id LIMIT 1)`,
       cooperativeId: cooperatives.id,
       cooperativeSlug: cooperatives.slug,
       cooperativeName: cooperatives.legalName,

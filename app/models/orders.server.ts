@@ -13,7 +13,7 @@
  * also cancels the order and releases its stock; the buyer orders again.
  */
 import crypto from 'node:crypto';
-import { and, asc, count, desc, eq, isNotNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, isNotNull, lte, ne, sql } from 'drizzle-orm';
 import type { i18n as I18n } from 'i18next';
 import {
   cooperativeOrders,
@@ -560,6 +560,10 @@ const SWEEP_BATCH = 50;
 /** A sweep already due this soon after an order's deadline covers it too. */
 const SWEEP_COALESCE_MS = 5 * 60 * 1000;
 
+// An unpaid order whose goods already left (an anomaly for a coordinator) is never swept.
+const noGoodsOnTheWay = sql`NOT EXISTS (SELECT 1 FROM cooperative_orders co WHERE co.order_id = orders.id
+  AND (co.status IN ('shipped', 'delivered') OR co.cod_confirmed_at IS NOT NULL))`;
+
 /**
  * Cancels pending orders whose payment deadline has passed and restocks them, batch by batch.
  * Rows are claimed with FOR UPDATE SKIP LOCKED, so sweepers on several instances share the work,
@@ -572,7 +576,7 @@ export async function expireUnpaidOrders(db: Db, { now, batchSize = SWEEP_BATCH 
       const due = await tx
         .select()
         .from(orders)
-        .where(and(eq(orders.status, 'pending_payment'), isNotNull(orders.paymentDueAt), lte(orders.paymentDueAt, now)))
+        .where(and(eq(orders.status, 'pending_payment'), isNotNull(orders.paymentDueAt), lte(orders.paymentDueAt, now), noGoodsOnTheWay))
         .orderBy(asc(orders.paymentDueAt), asc(orders.id))
         .limit(batchSize)
         .for('update', { skipLocked: true });
@@ -590,10 +594,10 @@ export async function expireUnpaidOrders(db: Db, { now, batchSize = SWEEP_BATCH 
   const [next] = await db
     .select({ dueAt: orders.paymentDueAt })
     .from(orders)
-    .where(and(eq(orders.status, 'pending_payment'), isNotNull(orders.paymentDueAt)))
+    .where(and(eq(orders.status, 'pending_payment'), gt(orders.paymentDueAt, now)))
     .orderBy(asc(orders.paymentDueAt))
     .limit(1);
-  if (next?.dueAt && next.dueAt > now) await enqueueUnpaidOrderSweep(db, next.dueAt);
+  if (next?.dueAt) await enqueueUnpaidOrderSweep(db, next.dueAt);
   return { cancelled };
 }
 
@@ -700,8 +704,8 @@ export async function listUserOrders(db: Db, userId: string, { limit = 20, offse
       paymentMethod: orders.paymentMethod,
       totalFen: orders.totalFen,
       createdAt: orders.createdAt,
-      firstTitle: sql<string | null>`(SELECT oi.title FROM order_items oi WHERE oi.order_id = ${orders.id} ORDER BY oi.id LIMIT 1)`,
-      itemCount: sql<number>`(SELECT coalesce(sum(oi.quantity), 0)::int FROM order_items oi WHERE oi.order_id = ${orders.id})`,
+      firstTitle: sql<string | null>`(SELECT oi.title FROM order_items oi WHERE oi.order_id = orders.id ORDER BY oi.id LIMIT 1)`,
+      itemCount: sql<number>`(SELECT coalesce(sum(oi.quantity), 0)::int FROM order_items oi WHERE oi.order_id = orders.id)`,
     })
     .from(orders)
     .where(eq(orders.userId, userId))
