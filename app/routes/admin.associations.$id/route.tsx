@@ -10,7 +10,7 @@ import { parseAccount } from '~/models/user.server';
 import { notFound } from '~/utils/http.server';
 import { requireAdmin } from '../admin/access.server';
 import { accountSchema, ASSOCIATION_SAVE_ERRORS, associationSchema, regionCodeSchema } from '../admin/schemas';
-import { Notice, resultFor, SelectField } from '../admin/ui';
+import { Notice, resultFor, SelectField, useFormId } from '../admin/ui';
 import { idParam } from '../review/access.server';
 
 const schema = z.discriminatedUnion('intent', [
@@ -83,13 +83,13 @@ export default function AdminAssociation() {
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
   const [editForm, edit] = useForm({
-    id: 'edit-association',
+    id: useFormId('edit-association'),
     lastResult: resultFor(lastResult, 'update'),
     defaultValue: { name: association.name, slug: association.slug, regionCode: association.regionCode, description: association.description },
   });
-  const [memberForm, member] = useForm<{ account: string }>({ id: 'add-member', lastResult: resultFor(lastResult, 'member_added') });
-  const [giForm, gi] = useForm<{ giId: string }>({ id: 'add-gi', lastResult: resultFor(lastResult, 'gi_added') });
-  const [regionForm, region] = useForm<{ regionCode: string }>({ id: 'add-region', lastResult: resultFor(lastResult, 'region_added') });
+  const [memberForm, member] = useForm<{ account: string }>({ id: useFormId('add-member'), lastResult: resultFor(lastResult, 'member_added') });
+  const [giForm, gi] = useForm<{ giId: string }>({ id: useFormId('add-gi'), lastResult: resultFor(lastResult, 'gi_added') });
+  const [regionForm, region] = useForm<{ regionCode: string }>({ id: useFormId('add-region'), lastResult: resultFor(lastResult, 'region_added') });
   const linked = new Set(giList.map((g) => g.id));
   return (
     <section>

@@ -9,7 +9,7 @@ import { changeCoordinatorRegion, listCoordinators } from '~/models/admin.server
 import { notFound } from '~/utils/http.server';
 import { requireAdmin } from '../admin/access.server';
 import { regionCodeSchema } from '../admin/schemas';
-import { Notice, resultFor, SelectField } from '../admin/ui';
+import { Notice, resultFor, SelectField, useFormId } from '../admin/ui';
 
 const schema = z.discriminatedUnion('intent', [
   z.object({
@@ -65,7 +65,7 @@ export default function AdminCoordinators() {
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
-  const [form, fields] = useForm<{ userId: string; regionCode: string; lead: boolean }>({ id: 'assign-region', lastResult: resultFor(lastResult, 'assign') });
+  const [form, fields] = useForm<{ userId: string; regionCode: string; lead: boolean }>({ id: useFormId('assign-region'), lastResult: resultFor(lastResult, 'assign') });
   return (
     <section>
       <h1>{t('admin:coordinators.title')}</h1>

@@ -10,7 +10,7 @@ import { getGi, listCategories, saveGi } from '~/models/admin.server';
 import { notFound } from '~/utils/http.server';
 import { requireAdmin } from '../admin/access.server';
 import { requiredText, slugSchema } from '../admin/schemas';
-import { Notice, SelectField } from '../admin/ui';
+import { Notice, SelectField, useFormId } from '../admin/ui';
 import { idParam } from '../review/access.server';
 
 const GI_KINDS = ['protected_product', 'certification_mark', 'collective_mark', 'agricultural_product'] as const satisfies readonly GiKind[];
@@ -100,7 +100,7 @@ export default function AdminGi() {
   const [searchParams] = useSearchParams();
   const { t, i18n } = useTranslation();
   const [form, fields] = useForm<z.input<typeof giSchema>>({
-    id: `gi-${gi?.id ?? 'new'}`,
+    id: useFormId(`gi-${gi?.id ?? 'new'}`),
     lastResult,
     defaultValue: gi
       ? {

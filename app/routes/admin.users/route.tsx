@@ -97,7 +97,7 @@ export default function AdminUsers() {
                   <Form method="post" key={r}>
                     <input type="hidden" name="userId" value={u.id} />
                     <input type="hidden" name="role" value={r} />
-                    <button type="submit" name="intent" value={has ? 'revoke' : 'grant'} className={has ? 'button button--secondary' : 'button'}>
+                    <button type="submit" name="intent" value={has ? 'revoke' : 'grant'} className="button button--secondary">
                       {t(has ? 'admin:users.revoke' : 'admin:users.grant', { role: t(`admin:roles.${r}`) })}
                     </button>
                   </Form>

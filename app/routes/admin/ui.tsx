@@ -3,7 +3,8 @@
  * field belongs beside Field in ~/components/forms (not ours to edit yet).
  */
 import type { ReactNode, SelectHTMLAttributes } from 'react';
-import { useId } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
+import { useActionData, useLocation } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { ErrorList, type ListOfErrors } from '~/components/forms';
 
@@ -86,4 +87,23 @@ export function DateTime({ value }: { value: string | Date | null | undefined })
 /** The submission result for the form of one intent, so each of a page's forms shows only its own errors. */
 export function resultFor<T extends { initialValue?: Record<string, unknown> | null } | undefined>(lastResult: T, intent: string): T | undefined {
   return lastResult?.initialValue?.intent === intent ? lastResult : undefined;
+}
+
+/**
+ * A Conform form id that changes when the page is reached again without action data, i.e. after
+ * a successful POST redirected back here: the form then starts afresh instead of keeping stale
+ * errors and values. A refused POST keeps the id, so its errors show. A counter rather than the
+ * location key, which differs between the server render and hydration.
+ */
+export function useFormId(base: string): string {
+  const { key } = useLocation();
+  const actionData = useActionData();
+  const seen = useRef(key);
+  const [resets, setResets] = useState(0);
+  useEffect(() => {
+    if (seen.current === key) return;
+    seen.current = key;
+    if (actionData === undefined) setResets((n) => n + 1);
+  }, [key, actionData]);
+  return `${base}-${resets}`;
 }

@@ -10,7 +10,7 @@ import { cancelInvitation, createInvitation, emailBaseUrl, listCooperativeMember
 import { parseAccount } from '~/models/user.server';
 import { forbidden, notFound } from '~/utils/http.server';
 import { getLocale } from '~/utils/locale.server';
-import { DateTime, Notice, resultFor } from '../admin/ui';
+import { DateTime, Notice, resultFor, useFormId } from '../admin/ui';
 import { requireCooperativeAccess } from './access.server';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
@@ -86,7 +86,11 @@ export default function CooperativeMembers() {
   const actionData = useActionData<typeof action>() as (SubmissionResult<string[]> & { inviteLink?: string }) | undefined;
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
-  const [form, fields] = useForm<{ contact: string }>({ id: 'invite-member', lastResult: resultFor(actionData, 'invite') });
+  const [form, fields] = useForm<{ contact: string }>({
+    id: useFormId('invite-member'),
+    // A link shown for a mobile invitation comes with a reset of the form (no `intent` left in it).
+    lastResult: actionData?.inviteLink ? actionData : resultFor(actionData, 'invite'),
+  });
   return (
     <section className="onboarding">
       <h2>{t('onboarding:members.title')}</h2>

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { FormErrors, TextareaField } from '~/components/forms';
 import { decideCooperative, emailBaseUrl, getCooperativeForReview } from '~/models/cooperatives.server';
 import { forbidden, notFound } from '~/utils/http.server';
-import { DateTime, Notice, StatusBadge } from '../admin/ui';
+import { DateTime, Notice, StatusBadge, useFormId } from '../admin/ui';
 import { idParam, requireReviewer } from '../review/access.server';
 
 const schema = z
@@ -79,7 +79,7 @@ export default function ReviewCooperative() {
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
-  const [form, fields] = useForm<z.input<typeof schema>>({ id: 'decide-cooperative', lastResult });
+  const [form, fields] = useForm<z.input<typeof schema>>({ id: useFormId('decide-cooperative'), lastResult });
   const rows: [string, string | null][] = [
     ['creditCode', c.creditCode],
     ['region', c.regionLabel],
@@ -102,7 +102,7 @@ export default function ReviewCooperative() {
       <dl className="details">
         {rows.map(([key, value]) => (
           <div key={key}>
-            <dt>{t(`onboarding:register.${key}`)}</dt>
+            <dt>{t(`onboarding:review.field.${key}`)}</dt>
             <dd>{value || '—'}</dd>
           </div>
         ))}

@@ -8,7 +8,7 @@ import { FormErrors, TextareaField } from '~/components/forms';
 import { emailBaseUrl } from '~/models/cooperatives.server';
 import { decideGiAuthorization, getAuthorizationForReview } from '~/models/gi-authorizations.server';
 import { forbidden, notFound } from '~/utils/http.server';
-import { DateTime, Notice, StatusBadge } from '../admin/ui';
+import { DateTime, Notice, StatusBadge, useFormId } from '../admin/ui';
 import { idParam, requireReviewer } from '../review/access.server';
 
 const schema = z
@@ -62,7 +62,7 @@ export default function ReviewGiAuthorization() {
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
-  const [form, fields] = useForm<z.input<typeof schema>>({ id: 'decide-gi', lastResult });
+  const [form, fields] = useForm<z.input<typeof schema>>({ id: useFormId('decide-gi'), lastResult });
   return (
     <section>
       <h1>
@@ -74,7 +74,7 @@ export default function ReviewGiAuthorization() {
       </p>
       <dl className="details">
         <div>
-          <dt>{t('onboarding:register.region')}</dt>
+          <dt>{t('onboarding:review.field.region')}</dt>
           <dd>{a.regionLabel}</dd>
         </div>
         <div>
