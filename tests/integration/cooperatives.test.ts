@@ -195,6 +195,9 @@ describeEachDriver('cooperative onboarding', (t) => {
       const staffOwner = { ...owner, cookie: await cookieFor(owner.userId) };
       expect(statusOf(await call(app, decideLoader, get(`/review/cooperatives/${cooperative.id}`, staffOwner.cookie), { id: String(cooperative.id) }))).toBe(403);
       expect(statusOf(await decide(cooperative.id, { intent: 'verify' }, staffOwner.cookie))).toBe(403);
+      const desk = payloadOf(await call(app, reviewLoader, get('/review', staffOwner.cookie))) as unknown as { cooperatives: { id: number }[] };
+      expect(desk.cooperatives.length).toBeGreaterThan(0);
+      expect(desk.cooperatives.map((c) => c.id)).not.toContain(cooperative.id);
       const [row] = await app.db.select().from(cooperatives).where(eq(cooperatives.id, cooperative.id));
       expect(row?.verificationStatus).toBe('pending');
     });
