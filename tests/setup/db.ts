@@ -5,10 +5,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { openDatabase, type Database, type DriverName } from '~/utils/db.server';
 import { withDatabase } from './global-setup';
-import { PG_TEMPLATE_DB, PGLITE_SNAPSHOT } from './paths';
+import { PGLITE_SNAPSHOT } from './paths';
 
 export const testDrivers: DriverName[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -29,7 +29,7 @@ export async function createTestDatabase(driver: DriverName, options: { maxConne
   if (!baseUrl) throw new Error('TEST_DATABASE_URL is not set');
   const name = `dibiao_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const admin = await openDatabase({ driver: 'postgres', url: baseUrl, maxConnections: 1 });
-  await admin.db.execute(sql.raw(`CREATE DATABASE ${name} TEMPLATE ${PG_TEMPLATE_DB}`));
+  await admin.db.execute(sql.raw(`CREATE DATABASE ${name} TEMPLATE ${inject('pgTemplate')}`));
   await admin.close();
   const url = withDatabase(baseUrl, name);
   const database = await openDatabase({ driver: 'postgres', url, maxConnections: options.maxConnections ?? 10 });

@@ -3,13 +3,25 @@
  * snapshot file, and a PostgreSQL template database when TEST_DATABASE_URL is set. Each test
  * file then starts from a copy (0.3 s instead of migrating again).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { syncReferenceData } from '~/models/reference-data.server';
 import { openDatabase } from '~/utils/db.server';
-import { CACHE_DIR, PG_TEMPLATE_DB, PGLITE_SNAPSHOT } from './paths';
+import type { TestProject } from 'vitest/node';
+import { CACHE_DIR, PG_TEMPLATE_PREFIX, PGLITE_SNAPSHOT } from './paths';
 
-export async function setup() {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgTemplate: string;
+  }
+}
+
+// One template per run, so runs in parallel (several developers, CI) never drop each other's.
+const templateName = `${PG_TEMPLATE_PREFIX}_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+
+export async function setup(project: TestProject) {
+  project.provide('pgTemplate', templateName);
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const pglite = await openDatabase({ driver: 'pglite' });
   await pglite.migrate();
@@ -22,16 +34,24 @@ export async function setup() {
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
     const admin = await openDatabase({ driver: 'postgres', url, maxConnections: 1 });
-    await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${PG_TEMPLATE_DB} WITH (FORCE)`));
+    await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${templateName} WITH (FORCE)`));
     await admin.db.execute(
-      sql.raw(`CREATE DATABASE ${PG_TEMPLATE_DB} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`),
+      sql.raw(`CREATE DATABASE ${templateName} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`),
     );
     await admin.close();
-    const template = await openDatabase({ driver: 'postgres', url: withDatabase(url, PG_TEMPLATE_DB), maxConnections: 1 });
+    const template = await openDatabase({ driver: 'postgres', url: withDatabase(url, templateName), maxConnections: 1 });
     await template.migrate();
     await syncReferenceData(template.db);
     await template.close();
   }
+}
+
+export async function teardown() {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return;
+  const admin = await openDatabase({ driver: 'postgres', url, maxConnections: 1 });
+  await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${templateName} WITH (FORCE)`));
+  await admin.close();
 }
 
 export function withDatabase(url: string, name: string): string {
