@@ -32,6 +32,11 @@ export default function CooperativeList() {
           ))}
         </ul>
       )}
+      <p>
+        <Link to="/coop/register" className="button button--secondary">
+          {t('onboarding:register.title')}
+        </Link>
+      </p>
     </section>
   );
 }
