@@ -208,8 +208,7 @@ export interface CommentView {
 
 export function Thread({ comments, lastResult, canNote }: { comments: CommentView[]; lastResult: LastResult; canNote: boolean }) {
   const { t } = useTranslation();
-  const [commentForm, commentFields] = useForm<{ intent: string; body: string }>({ id: 'report-comment', lastResult: resultFor(lastResult, 'comment') });
-  const [noteForm, noteFields] = useForm<{ intent: string; body: string }>({ id: 'report-note', lastResult: resultFor(lastResult, 'note') });
+  const notes = comments.filter((c) => c.internal).length;
   return (
     <section className="report-section" id="thread" aria-labelledby="thread-heading">
       <h2 id="thread-heading">{t('reports:detail.thread')}</h2>
@@ -225,27 +224,27 @@ export function Thread({ comments, lastResult, canNote }: { comments: CommentVie
           </li>
         ))}
       </ol>
-      <Form method="post" className="form" {...getFormProps(commentForm)}>
-        <FormErrors id={commentForm.errorId} errors={commentForm.errors} />
-        <input type="hidden" name="intent" value="comment" />
-        <TextareaField label={t('reports:detail.comment')} textareaProps={{ ...getTextareaProps(commentFields.body), rows: 3, maxLength: 2000 }} errors={commentFields.body.errors} />
-        <p className="field-help">{t('reports:detail.commentHelp')}</p>
-        <button type="submit" className="button">
-          {t('reports:detail.sendComment')}
-        </button>
-      </Form>
-      {canNote ? (
-        <Form method="post" className="form" {...getFormProps(noteForm)}>
-          <FormErrors id={noteForm.errorId} errors={noteForm.errors} />
-          <input type="hidden" name="intent" value="note" />
-          <TextareaField label={t('reports:detail.note')} textareaProps={{ ...getTextareaProps(noteFields.body), rows: 3, maxLength: 2000 }} errors={noteFields.body.errors} />
-          <p className="field-help">{t('reports:detail.internalHelp')}</p>
-          <button type="submit" className="button button--secondary">
-            {t('reports:detail.sendNote')}
-          </button>
-        </Form>
-      ) : null}
+      {/* Keyed by the count, so a sent message clears its box (the page stays mounted with JavaScript). */}
+      <ThreadForm key={`comment-${comments.length - notes}`} intent="comment" lastResult={lastResult} />
+      {canNote ? <ThreadForm key={`note-${notes}`} intent="note" lastResult={lastResult} /> : null}
     </section>
+  );
+}
+
+function ThreadForm({ intent, lastResult }: { intent: 'comment' | 'note'; lastResult: LastResult }) {
+  const { t } = useTranslation();
+  const [form, fields] = useForm<{ intent: string; body: string }>({ id: `report-${intent}`, lastResult: resultFor(lastResult, intent) });
+  const note = intent === 'note';
+  return (
+    <Form method="post" className="form" {...getFormProps(form)}>
+      <FormErrors id={form.errorId} errors={form.errors} />
+      <input type="hidden" name="intent" value={intent} />
+      <TextareaField label={t(note ? 'reports:detail.note' : 'reports:detail.comment')} textareaProps={{ ...getTextareaProps(fields.body), rows: 3, maxLength: 2000 }} errors={fields.body.errors} />
+      <p className="field-help">{t(note ? 'reports:detail.internalHelp' : 'reports:detail.commentHelp')}</p>
+      <button type="submit" className={note ? 'button button--secondary' : 'button'}>
+        {t(note ? 'reports:detail.sendNote' : 'reports:detail.sendComment')}
+      </button>
+    </Form>
   );
 }
 

@@ -40,15 +40,16 @@ function actionSchema() {
   ]);
 }
 
+const isReportAction = (value: unknown): value is ReportAction => (REPORT_ACTIONS as readonly unknown[]).includes(value);
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
   const user = await requireUser(request, app);
   const detail = await getReportDetail(app.db, user, params.id ?? '', { now: app.now(), ackTargetHours: app.env.REPORT_ACK_TARGET_HOURS });
   if (!detail) notFound();
-  return { ...detail, departments: DEPARTMENTS };
+  const done = new URL(request.url).searchParams.get('done');
+  return { ...detail, departments: DEPARTMENTS, done: isReportAction(done) ? done : null };
 }
-
-const isReportAction = (value: unknown): value is ReportAction => (REPORT_ACTIONS as readonly unknown[]).includes(value);
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
@@ -93,11 +94,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function ReportDetail() {
-  const { report, cooperatives, products, attachments, comments, events, eventPeople, permissions, assignees, departments } = useLoaderData<typeof loader>();
+  const { report, cooperatives, products, attachments, comments, events, eventPeople, permissions, assignees, departments, done } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>() as SubmissionResult<string[]> | undefined;
   const [searchParams] = useSearchParams();
   const { t } = useTranslation();
-  const done = searchParams.get('done');
   return (
     <article className="report-page">
       <p className="report-meta">
@@ -110,7 +110,7 @@ export default function ReportDetail() {
         {report.escalatedAt ? <span className="report-meta">{t('reports:escalated')}</span> : null}
       </p>
       {searchParams.get('filed') ? <Notice>{t('reports:form.filed')}</Notice> : null}
-      {done && (REPORT_ACTIONS as readonly string[]).includes(done) ? <Notice>{t(`reports:detail.done.${done}`)}</Notice> : null}
+      {done ? <Notice>{t(`reports:detail.done.${done}`)}</Notice> : null}
       <ReportFactsList report={report} />
       {report.description ? (
         <section className="report-section" aria-labelledby="description-heading">
@@ -122,6 +122,7 @@ export default function ReportDetail() {
       <AttachmentList reportId={report.id} attachments={attachments} />
       {permissions.canTriage ? (
         <CoordinationPanel
+          key={`${report.status}-${report.assigneeUserId}-${report.department}`}
           lastResult={lastResult}
           statusActions={permissions.statusActions}
           canAssign={permissions.canAssign}
