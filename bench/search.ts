@@ -9,9 +9,11 @@
  * the benchmark creates its own, LC_CTYPE C.UTF-8 from template0, and drops it afterwards).
  * Other options: --runs N (timed passes over the query mix, default 15), --seed N,
  * --tokens-statistics N (ALTER … SET STATISTICS on search_documents.tokens before ANALYZE, to
- * measure that setting), --keep (leave the database in place and print its URL),
- * --reuse URL (time an already loaded benchmark database instead of building one).
+ * measure that setting), --cpu (also report CPU time per search, server plus client: on a busy
+ * machine wall-clock latency mostly measures the wait for a core), --keep (leave the database
+ * in place and print its URL), --reuse URL (time an already loaded database instead of building one).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '2020' },
     'tokens-statistics': { type: 'string' },
     keep: { type: 'boolean', default: false },
+    cpu: { type: 'boolean', default: false },
     reuse: { type: 'string' },
   },
 });
@@ -79,6 +82,18 @@ async function openTarget(): Promise<{ database: Database; url?: string; destroy
   }
   const bench = await createBenchDatabase(driver, baseUrl);
   return { database: bench.database, url: bench.url, destroy: args.keep ? () => bench.database.close() : bench.destroy };
+}
+
+/**
+ * CPU milliseconds spent so far by this process and, on PostgreSQL, by one server backend (its
+ * scheduler run time, nanoseconds, from /proc — the server must run on this machine).
+ */
+function cpuClock(backendPid: number | null): () => number {
+  return () => {
+    const { user, system } = process.cpuUsage();
+    const backendNs = backendPid === null ? 0 : Number(fs.readFileSync(`/proc/${backendPid}/schedstat`, 'utf8').split(' ')[0]);
+    return (user + system) / 1000 + backendNs / 1e6;
+  };
 }
 
 async function describeCatalog(database: Database) {
@@ -143,11 +158,40 @@ async function main() {
         samples.push({ type: w.type, facets: w.facets, adapterMs: adapter.ms, baselineMs: baseline?.ms ?? null });
       }
     }
-    report(samples);
+    report(samples, 'Latency');
     console.log(`Load average after timing: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    if (args.cpu) report(await measureCpu(database, target.url, work), 'CPU time (server + client)');
     if (args.keep && target.url) console.log(`Kept the database: ${target.url}`);
   } finally {
     await target.destroy();
+  }
+}
+
+/** The same work on one connection, measured in CPU time rather than wall-clock time. */
+async function measureCpu(database: Database, url: string | undefined, work: { type: string; facets: boolean; query: SearchQuery }[]): Promise<Sample[]> {
+  const single = database.driver === 'postgres' && url ? await openDatabase({ driver: 'postgres', url, maxConnections: 1 }) : null;
+  const db = single?.db ?? database.db;
+  try {
+    const [backend] = single ? await queryRows<{ pid: number }>(db, sql`SELECT pg_backend_pid() AS pid`) : [];
+    const clock = cpuClock(backend?.pid ?? null);
+    const search = createPostgresSearch(db);
+    const cpu = async (fn: () => Promise<unknown>) => {
+      const start = clock();
+      await fn();
+      return clock() - start;
+    };
+    for (const w of work) await search.search(w.query);
+    const samples: Sample[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      for (const w of work) {
+        const adapterMs = await cpu(() => search.search(w.query));
+        const baselineMs = w.facets ? null : await cpu(() => queryRows(db, BASELINE(w.query.q)));
+        samples.push({ type: w.type, facets: w.facets, adapterMs, baselineMs });
+      }
+    }
+    return samples;
+  } finally {
+    await single?.close();
   }
 }
 
@@ -165,7 +209,7 @@ function row(label: string, adapter: LatencySummary, baseline: LatencySummary | 
   ];
 }
 
-function report(samples: Sample[]) {
+function report(samples: Sample[], measure: string) {
   const rows: string[][] = [];
   const types = [...new Set(samples.map((s) => s.type))];
   for (const facets of [false, true]) {
@@ -177,7 +221,7 @@ function report(samples: Sample[]) {
     const all = samples.filter((s) => s.facets === facets);
     rows.push(row(facets ? 'ALL +facets' : 'ALL', summarize(all.map((s) => s.adapterMs)), facets ? null : summarize(all.map((s) => s.baselineMs!))));
   }
-  console.log(`\nLatency in ms on ${args.reuse ? 'the reused database' : `${productCount} products (${driver})`}, ${runs} timed runs:\n`);
+  console.log(`\n${measure} in ms on ${args.reuse ? 'the reused database' : `${productCount} products (${driver})`}, ${runs} timed runs:\n`);
   console.log(
     renderTable(['query type', 'n', 'p50', 'p95', 'p99', 'ILIKE p50', 'ILIKE p95', 'ILIKE p99', 'p95 ratio'], rows),
   );
