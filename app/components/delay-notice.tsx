@@ -4,6 +4,7 @@
  * (getOpenDelayNotices / getDelayNoticesForRegions in ~/models/reports.server).
  */
 import type { LinksFunction } from '@remix-run/node';
+import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import reportsStyles from '~/styles/reports.css';
 
@@ -18,10 +19,11 @@ export interface DelayNoticeItem {
 
 export function DelayNotice({ notices, className }: { notices: readonly DelayNoticeItem[]; className?: string }) {
   const { t } = useTranslation();
+  const titleId = useId();
   if (notices.length === 0) return null;
   return (
-    <aside className={['form-notice', 'delay-notice', className].filter(Boolean).join(' ')} role="note" aria-labelledby="delay-notice-title">
-      <strong id="delay-notice-title" className="delay-notice__title">
+    <aside className={['form-notice', 'delay-notice', className].filter(Boolean).join(' ')} role="note" aria-labelledby={titleId}>
+      <strong id={titleId} className="delay-notice__title">
         {t('reports:delay.title')}
       </strong>
       <p className="delay-notice__body">{t('reports:delay.body')}</p>
