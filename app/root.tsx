@@ -3,6 +3,8 @@ import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRout
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
+import { getCartSummary } from '~/models/cart.server';
+import { countUnreadNotifications } from '~/models/notifications.server';
 import { SiteFooter } from '~/components/site-footer';
 import { SiteHeader } from '~/components/site-header';
 import styles from '~/styles/app.css';
@@ -18,9 +20,15 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request, context.app);
+  const [cart, unreadNotifications] = await Promise.all([
+    getCartSummary(context.app, request, user),
+    user ? countUnreadNotifications(context.app.db, user.id) : Promise.resolve(0),
+  ]);
   return {
     locale: getLocale(request),
-    user: user && { id: user.id, displayName: user.displayName, roles: user.roles, isCooperativeMember: user.cooperativeIds.length > 0 },
+    cartCount: cart.count,
+    unreadNotifications,
+    user: user && { id: user.id, displayName: user.displayName, roles: user.roles, isCooperativeMember: user.cooperativeIds.length > 0, isAssociationStaff: user.associationIds.length > 0 },
     env: publicEnv(context.app.env),
   };
 }
@@ -49,7 +57,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <Links />
       </head>
       <body>
-        <SiteHeader user={data?.user ?? null} locale={locale} />
+        <SiteHeader user={data?.user ?? null} locale={locale} cartCount={data?.cartCount ?? 0} unreadNotifications={data?.unreadNotifications ?? 0} />
         <main id="main" className="page">
           {children}
         </main>

@@ -7,9 +7,10 @@ interface HeaderUser {
   displayName: string;
   roles: string[];
   isCooperativeMember: boolean;
+  isAssociationStaff: boolean;
 }
 
-export function SiteHeader({ user, locale }: { user: HeaderUser | null; locale: Locale }) {
+export function SiteHeader({ user, locale, cartCount, unreadNotifications }: { user: HeaderUser | null; locale: Locale; cartCount: number; unreadNotifications: number }) {
   const { t } = useTranslation();
   const location = useLocation();
   const here = location.pathname + location.search;
@@ -23,12 +24,21 @@ export function SiteHeader({ user, locale }: { user: HeaderUser | null; locale: 
           <span className="brand__name">{t('brand.name')}</span>
         </Link>
         <nav className="site-header__nav" aria-label={t('nav.label')}>
-          <Link to="/cart">{t('nav.cart')}</Link>
+          <Link to="/cart" aria-label={t('nav.cartWithCount', { count: cartCount })}>
+            {t('nav.cart')}
+            {cartCount > 0 ? <span className="nav-count" aria-hidden="true">{cartCount}</span> : null}
+          </Link>
           {user ? (
             <>
               {user.isCooperativeMember ? <Link to="/coop">{t('nav.coop')}</Link> : null}
-              {user.roles.includes('coordinator') ? <Link to="/coordinator">{t('nav.coordinator')}</Link> : null}
+              {user.roles.includes('coordinator') || user.roles.includes('admin') ? <Link to="/coordinator">{t('nav.coordinator')}</Link> : null}
+              {user.isAssociationStaff || user.roles.includes('coordinator') ? <Link to="/review">{t('nav.review')}</Link> : null}
+              {user.isAssociationStaff || user.isCooperativeMember ? <Link to="/reports">{t('nav.reports')}</Link> : null}
               {user.roles.includes('admin') ? <Link to="/admin">{t('nav.admin')}</Link> : null}
+              <Link to="/notifications" aria-label={t('nav.notificationsWithCount', { count: unreadNotifications })}>
+                {t('nav.notifications')}
+                {unreadNotifications > 0 ? <span className="nav-count" aria-hidden="true">{unreadNotifications}</span> : null}
+              </Link>
               <Link to="/account">{t('nav.account')}</Link>
             </>
           ) : (

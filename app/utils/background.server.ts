@@ -1,6 +1,10 @@
 import crypto from 'node:crypto';
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { orders } from '~/db/schema';
 import os from 'node:os';
+import { EXPIRE_UNPAID_ORDERS_JOB, enqueueUnpaidOrderSweep, expireUnpaidOrdersJobHandler } from '~/models/orders.server';
 import { SEARCH_SYNC_JOB, searchSyncJobHandler } from '~/models/search-sync.server';
+import { enqueueStripeSweep, STRIPE_SWEEP_JOB, stripeSweepJobHandler } from '~/models/stripe-webhooks.server';
 import type { AppContext } from './context.server';
 import { createJobRunner, type JobHandler, type JobRunner } from './jobs.server';
 import { createMailTransport, EMAIL_JOB, emailJobHandler, type MailTransport } from './mail.server';
@@ -19,6 +23,8 @@ export function jobHandlers(app: AppContext, services: BackgroundServices): Reco
   return {
     [EMAIL_JOB]: emailJobHandler(services.mail, app.env.MAIL_FROM),
     [SEARCH_SYNC_JOB]: searchSyncJobHandler(app.meilisearch),
+    [EXPIRE_UNPAID_ORDERS_JOB]: expireUnpaidOrdersJobHandler,
+    [STRIPE_SWEEP_JOB]: stripeSweepJobHandler(app.payments),
   };
 }
 
@@ -39,6 +45,17 @@ export async function startBackgroundWork(app: AppContext): Promise<BackgroundWo
     now: app.now,
     logger: app.logger,
   });
+  // The sweeps reschedule themselves; one at start covers deadlines that passed while no
+  // instance was running.
+  const [unpaid] = await app.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.status, 'pending_payment'), isNotNull(orders.paymentDueAt)))
+    .limit(1);
+  if (unpaid) {
+    await enqueueUnpaidOrderSweep(app.db, app.now());
+    if (app.payments) await enqueueStripeSweep(app.db, app.now());
+  }
   if (app.env.JOBS_IN_PROCESS) runner.start();
   // Expired sessions and old rate-limit windows are only clutter (every read checks expiry), so an
   // hourly sweep from any instance is enough.

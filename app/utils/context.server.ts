@@ -10,6 +10,7 @@ import { syncReferenceData } from '~/models/reference-data.server';
 import { openDatabase, type Database, type Db } from './db.server';
 import type { Env } from './env.server';
 import { createLogger, type Logger } from './log.server';
+import { createStripePaymentsFromEnv, type StripePayments } from './payments/stripe.server';
 import { createMeilisearchFromEnv, createSearch, prepareMeilisearch } from './search/index.server';
 import type { MeilisearchSearch } from './search/meilisearch.server';
 import type { SearchAdapter } from './search/types';
@@ -23,6 +24,8 @@ export interface AppContext {
   search: SearchAdapter;
   /** The Meilisearch adapter itself when MEILI_URL is set (the sync job writes to it). */
   meilisearch: MeilisearchSearch | null;
+  /** Stripe Checkout when STRIPE_SECRET_KEY is set; null means offline payment only. */
+  payments: StripePayments | null;
   /** The clock every rule reads, so tests can move time. */
   now: () => Date;
   sessionSecret: string;
@@ -89,6 +92,7 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
     logger,
     search: createSearch(env, database.db, { meilisearch, now, logger }),
     meilisearch,
+    payments: createStripePaymentsFromEnv(env),
     now,
     sessionSecret: resolveSessionSecret(env),
     version: APP_VERSION,

@@ -18,6 +18,7 @@ export function createTestApp(database: Database, overrides: Partial<Record<stri
     logger: pino({ level: 'silent' }),
     search: createSearch(env, database.db, { meilisearch: null, now }),
     meilisearch: null,
+    payments: null,
     now: now ?? (() => new Date()),
     sessionSecret: env.SESSION_SECRET!,
     version: 'test',

@@ -5,6 +5,7 @@ import { Form, Link, useActionData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { Field, FormErrors } from '~/components/forms';
+import { resolveVisitorCart } from '~/models/cart.server';
 import { parseAccount, verifyLogin } from '~/models/user.server';
 import { createUserSession, requireAnonymous } from '~/utils/auth.server';
 import { safeRedirectPath } from '~/utils/safe-redirect';
@@ -40,7 +41,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await verifyLogin(app.db, account, password);
   if (!user) return data(submission.reply({ formErrors: ['auth:errors.invalidCredentials'], hideFields: ['password'] }), { status: 400 });
   await resetRateLimit(app.db, attempt.accountIpKey);
-  return createUserSession(app, request, user.id, safeRedirectPath(redirectTo, '/'));
+  const response = await createUserSession(app, request, user.id, safeRedirectPath(redirectTo, '/'));
+  // A guest's cart becomes the user's at login.
+  const visitorCart = await resolveVisitorCart(app, request, user);
+  if (visitorCart.setCookie) response.headers.append('Set-Cookie', visitorCart.setCookie);
+  return response;
 }
 
 export default function Login() {

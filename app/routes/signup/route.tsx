@@ -5,6 +5,7 @@ import { Form, Link, useActionData, useSearchParams } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { CheckboxField, Field, FormErrors } from '~/components/forms';
+import { resolveVisitorCart } from '~/models/cart.server';
 import { AccountTakenError, createUser, MOBILE_PATTERN, normalizeMobile } from '~/models/user.server';
 import { createUserSession, requireAnonymous } from '~/utils/auth.server';
 import { safeRedirectPath } from '~/utils/safe-redirect';
@@ -55,7 +56,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const now = app.now();
     const user = await createUser(app.db, { displayName, mobile, email, password, locale: getLocale(request), privacyConsentAt: now, now });
-    return await createUserSession(app, request, user.id, safeRedirectPath(redirectTo, '/'));
+    const response = await createUserSession(app, request, user.id, safeRedirectPath(redirectTo, '/'));
+    // A guest's cart becomes the user's at login.
+    const visitorCart = await resolveVisitorCart(app, request, user);
+    if (visitorCart.setCookie) response.headers.append('Set-Cookie', visitorCart.setCookie);
+    return response;
   } catch (error) {
     if (!(error instanceof AccountTakenError)) throw error;
     const message = error.field === 'email' ? 'auth:errors.emailTaken' : 'auth:errors.mobileTaken';
