@@ -1,0 +1,262 @@
+/**
+ * Fulfilment in the cooperative portal: a cooperative's own cooperative orders, confirming cash
+ * on delivery, shipping (carrier + tracking number), delivery and cancellation before shipment.
+ * Every function takes the cooperative id from the URL together with the cooperative order id,
+ * so another cooperative's order is simply not found. Status changes go through the part-1
+ * transition functions, which notify the buyer.
+ */
+import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
+import { claims, cooperativeOrders, orderItems, orders, payments, type CooperativeOrder } from '~/db/schema';
+import { recordAudit } from '~/models/audit.server';
+import { confirmCashOnDelivery, transitionCooperativeOrder, transitionOrder, transitionPayment, type CooperativeOrderStatus } from '~/models/orders.server';
+import { enqueueSearchSync } from '~/models/search-sync.server';
+import { createRefund, listRefunds, refundableFen, type RefundOutcome } from '~/models/refunds.server';
+import { queryRows, type Db } from '~/utils/db.server';
+import type { PaymentsPort } from '~/utils/payments/types';
+
+/** Chinese carriers a cooperative may ship with, and roughly what their waybill numbers look like. */
+export const CARRIERS = [
+  { code: 'SF', name: '顺丰速运', pattern: /^SF\d{12,15}$|^\d{12,15}$/ },
+  { code: 'EMS', name: 'EMS', pattern: /^[A-Z]{2}\d{9}[A-Z]{2}$|^\d{13}$/ },
+  { code: 'JD', name: '京东物流', pattern: /^JD[A-Z0-9]{11,18}$/ },
+  { code: 'ZTO', name: '中通快递', pattern: /^\d{12,15}$/ },
+  { code: 'YTO', name: '圆通速递', pattern: /^YT\d{13,18}$/ },
+  { code: 'STO', name: '申通快递', pattern: /^\d{12,15}$/ },
+  { code: 'YD', name: '韵达快递', pattern: /^\d{13,15}$/ },
+  { code: 'JT', name: '极兔速递', pattern: /^JT\d{13}$/ },
+  { code: 'DBL', name: '德邦快递', pattern: /^(DPK)?\d{8,15}$/ },
+] as const;
+export type CarrierCode = (typeof CARRIERS)[number]['code'];
+export const CARRIER_CODES = CARRIERS.map((c) => c.code) as [CarrierCode, ...CarrierCode[]];
+
+export function carrierName(code: string): string {
+  return CARRIERS.find((c) => c.code === code)?.name ?? code;
+}
+
+/** True when the tracking number (spaces removed, upper-cased) fits the carrier's waybills. */
+export function trackingNumberFits(code: string, trackingNumber: string): boolean {
+  const carrier = CARRIERS.find((c) => c.code === code);
+  const normalized = normalizeTrackingNumber(trackingNumber);
+  return Boolean(carrier && /^[A-Z0-9]{8,20}$/.test(normalized) && carrier.pattern.test(normalized));
+}
+
+export function normalizeTrackingNumber(value: string): string {
+  return value.replace(/[\s-]/g, '').toUpperCase();
+}
+
+export const COOP_ORDERS_PAGE_SIZE = 30;
+
+export async function listCooperativeOrders(
+  db: Db,
+  cooperativeId: number,
+  { status, limit = COOP_ORDERS_PAGE_SIZE, offset = 0 }: { status?: CooperativeOrderStatus | null; limit?: number; offset?: number } = {},
+) {
+  const where = and(eq(cooperativeOrders.cooperativeId, cooperativeId), status ? eq(cooperativeOrders.status, status) : undefined);
+  const rows = await db
+    .select({
+      id: cooperativeOrders.id,
+      status: cooperativeOrders.status,
+      goodsFen: cooperativeOrders.goodsFen,
+      shippingFen: cooperativeOrders.shippingFen,
+      refundedFen: cooperativeOrders.refundedFen,
+      codConfirmedAt: cooperativeOrders.codConfirmedAt,
+      createdAt: cooperativeOrders.createdAt,
+      number: orders.number,
+      paymentMethod: orders.paymentMethod,
+      recipient: orders.recipient,
+      openClaims: sql<number>`(SELECT count(*)::int FROM claims c WHERE c.cooperative_order_id = ${cooperativeOrders.id} AND c.status = 'open')`,
+    })
+    .from(cooperativeOrders)
+    .innerJoin(orders, eq(orders.id, cooperativeOrders.orderId))
+    .where(where)
+    .orderBy(desc(cooperativeOrders.createdAt), desc(cooperativeOrders.id))
+    .limit(limit)
+    .offset(offset);
+  const [total] = await db.select({ n: count() }).from(cooperativeOrders).where(where);
+  return { rows: rows.map((r) => ({ ...r, openClaims: Number(r.openClaims) })), total: Number(total?.n ?? 0) };
+}
+
+/** One cooperative order of this cooperative with what the portal shows, or null. */
+export async function getCooperativeOrderForCoop(db: Db, cooperativeId: number, cooperativeOrderId: string) {
+  if (!/^[0-9a-f-]{36}$/i.test(cooperativeOrderId)) return null;
+  const [row] = await db
+    .select({ coop: cooperativeOrders, order: orders })
+    .from(cooperativeOrders)
+    .innerJoin(orders, eq(orders.id, cooperativeOrders.orderId))
+    .where(and(eq(cooperativeOrders.id, cooperativeOrderId), eq(cooperativeOrders.cooperativeId, cooperativeId)));
+  if (!row) return null;
+  const items = await db.select().from(orderItems).where(eq(orderItems.cooperativeOrderId, cooperativeOrderId)).orderBy(asc(orderItems.id));
+  const [payment] = await db.select().from(payments).where(eq(payments.orderId, row.order.id)).orderBy(desc(payments.createdAt)).limit(1);
+  const refundRows = await listRefunds(db, [cooperativeOrderId]);
+  const claimRows = await db.select().from(claims).where(eq(claims.cooperativeOrderId, cooperativeOrderId)).orderBy(desc(claims.createdAt));
+  return {
+    ...row,
+    items,
+    payment: payment ?? null,
+    refunds: refundRows,
+    claims: claimRows,
+    refundableFen: await refundableFen(db, cooperativeOrderId),
+  };
+}
+
+export type FulfilmentProblem = 'not_found' | 'illegal' | 'not_cash_on_delivery' | 'not_shipped' | 'cancelled' | 'bad_tracking';
+export type FulfilmentResult = { ok: true; changed: boolean } | { ok: false; problem: FulfilmentProblem };
+
+function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
+  return db.transaction((tx) => work(tx as unknown as Db));
+}
+
+/** Locks the order, then this cooperative's cooperative order (the order-first lock order of part 1). */
+async function lockOwn(tx: Db, cooperativeId: number, cooperativeOrderId: string): Promise<{ coop: CooperativeOrder; order: typeof orders.$inferSelect } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(cooperativeOrderId)) return null;
+  const [ref] = await tx
+    .select({ orderId: cooperativeOrders.orderId })
+    .from(cooperativeOrders)
+    .where(and(eq(cooperativeOrders.id, cooperativeOrderId), eq(cooperativeOrders.cooperativeId, cooperativeId)));
+  if (!ref) return null;
+  const [order] = await tx.select().from(orders).where(eq(orders.id, ref.orderId)).for('update');
+  const [coop] = await tx.select().from(cooperativeOrders).where(eq(cooperativeOrders.id, cooperativeOrderId)).for('update');
+  return order && coop ? { order, coop } : null;
+}
+
+interface Acting {
+  cooperativeId: number;
+  cooperativeOrderId: string;
+  actorUserId: string;
+  now: Date;
+}
+
+export async function confirmCod(db: Db, input: Acting): Promise<FulfilmentResult> {
+  const result = await confirmCashOnDelivery(db, input);
+  if (!result.ok) return { ok: false, problem: result.problem };
+  if (result.changed) await inTransaction(db, (tx) => completeIfAllDelivered(tx, input.cooperativeOrderId, input.now));
+  return { ok: true, changed: result.changed };
+}
+
+export async function shipCooperativeOrder(db: Db, input: Acting & { carrier: string; trackingNumber: string }): Promise<FulfilmentResult> {
+  const trackingNumber = normalizeTrackingNumber(input.trackingNumber);
+  if (!trackingNumberFits(input.carrier, trackingNumber)) return { ok: false, problem: 'bad_tracking' };
+  return inTransaction(db, async (tx) => {
+    const own = await lockOwn(tx, input.cooperativeId, input.cooperativeOrderId);
+    if (!own) return { ok: false, problem: 'not_found' };
+    if (own.coop.status !== 'awaiting_shipment') return own.coop.status === 'shipped' ? { ok: true, changed: false } : { ok: false, problem: 'illegal' };
+    await transitionCooperativeOrder(tx, { cooperativeOrderId: own.coop.id, to: 'shipped', now: input.now, shipment: { carrier: carrierName(input.carrier), trackingNumber } });
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'cooperative_order.shipped',
+      entityType: 'cooperative_order',
+      entityId: own.coop.id,
+      data: { number: own.order.number, cooperativeId: input.cooperativeId, carrier: input.carrier, trackingNumber },
+    });
+    return { ok: true, changed: true };
+  });
+}
+
+export async function deliverCooperativeOrder(db: Db, input: Acting): Promise<FulfilmentResult> {
+  return inTransaction(db, async (tx) => {
+    const own = await lockOwn(tx, input.cooperativeId, input.cooperativeOrderId);
+    if (!own) return { ok: false, problem: 'not_found' };
+    if (own.coop.status !== 'shipped') return own.coop.status === 'delivered' ? { ok: true, changed: false } : { ok: false, problem: 'not_shipped' };
+    await transitionCooperativeOrder(tx, { cooperativeOrderId: own.coop.id, to: 'delivered', now: input.now });
+    await recordAudit(tx, { actorUserId: input.actorUserId, action: 'cooperative_order.delivered', entityType: 'cooperative_order', entityId: own.coop.id, data: { number: own.order.number, cooperativeId: input.cooperativeId } });
+    await completeIfAllDelivered(tx, own.coop.id, input.now);
+    return { ok: true, changed: true };
+  });
+}
+
+/** A paid order whose every live cooperative order is delivered (and cash collected) is completed. */
+async function completeIfAllDelivered(tx: Db, cooperativeOrderId: string, now: Date) {
+  const [coop] = await tx.select({ orderId: cooperativeOrders.orderId }).from(cooperativeOrders).where(eq(cooperativeOrders.id, cooperativeOrderId));
+  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, coop!.orderId));
+  if (order?.status !== 'paid') return;
+  const [open] = await tx
+    .select({ n: count() })
+    .from(cooperativeOrders)
+    .where(and(eq(cooperativeOrders.orderId, coop!.orderId), ne(cooperativeOrders.status, 'cancelled'), ne(cooperativeOrders.status, 'delivered')));
+  if (Number(open?.n ?? 0) === 0) await transitionOrder(tx, { orderId: coop!.orderId, to: 'completed', now });
+}
+
+export type CancelResult = { ok: true; changed: boolean; refund: RefundOutcome | null } | { ok: false; problem: FulfilmentProblem };
+
+/**
+ * Cancels this cooperative's part before shipment and puts its units back in stock — once: only
+ * the call that moves it to cancelled restocks. Money already received for it is refunded in
+ * full (a Stripe refund after the commit). When no live part remains, an unpaid order is
+ * cancelled with its payment.
+ */
+export async function cancelCooperativeOrder(db: Db, payments_: PaymentsPort | null, input: Acting & { reason: string }): Promise<CancelResult> {
+  const done = await inTransaction(db, async (tx): Promise<{ ok: true; changed: boolean; paid: boolean } | { ok: false; problem: FulfilmentProblem }> => {
+    const own = await lockOwn(tx, input.cooperativeId, input.cooperativeOrderId);
+    if (!own) return { ok: false, problem: 'not_found' };
+    if (own.coop.status === 'cancelled') return { ok: true, changed: false, paid: false };
+    if (own.coop.status !== 'awaiting_payment' && own.coop.status !== 'awaiting_shipment') return { ok: false, problem: 'illegal' };
+    await transitionCooperativeOrder(tx, { cooperativeOrderId: own.coop.id, to: 'cancelled', now: input.now });
+    await restockCooperativeOrder(tx, own.coop.id, input.now);
+    await recordAudit(tx, {
+      actorUserId: input.actorUserId,
+      action: 'cooperative_order.cancelled',
+      entityType: 'cooperative_order',
+      entityId: own.coop.id,
+      data: { number: own.order.number, cooperativeId: input.cooperativeId, reason: input.reason },
+    });
+    const [live] = await tx
+      .select({ n: count() })
+      .from(cooperativeOrders)
+      .where(and(eq(cooperativeOrders.orderId, own.order.id), ne(cooperativeOrders.status, 'cancelled')));
+    if (Number(live?.n ?? 0) === 0 && own.order.status === 'pending_payment') {
+      const [payment] = await tx.select().from(payments).where(eq(payments.orderId, own.order.id)).orderBy(desc(payments.createdAt)).limit(1);
+      if (payment?.status === 'pending') await transitionPayment(tx, { paymentId: payment.id, to: 'cancelled', now: input.now });
+      await transitionOrder(tx, { orderId: own.order.id, to: 'cancelled', now: input.now, cancelReason: 'cooperative_cancelled' });
+    }
+    const paid = own.order.status === 'paid' || own.order.status === 'completed' || own.coop.codConfirmedAt !== null;
+    return { ok: true, changed: true, paid };
+  });
+  if (!done.ok) return done;
+  let refund: RefundOutcome | null = null;
+  if (done.changed && done.paid) {
+    const remaining = await refundableFen(db, input.cooperativeOrderId);
+    if (remaining > 0) {
+      refund = await createRefund(db, payments_, {
+        cooperativeOrderId: input.cooperativeOrderId,
+        cooperativeId: input.cooperativeId,
+        amountFen: remaining,
+        reason: input.reason,
+        actorUserId: input.actorUserId,
+        now: input.now,
+        auditData: { cancellation: true },
+      });
+    }
+  }
+  return { ok: true, changed: done.changed, refund };
+}
+
+/** Puts one cooperative order's units back; the caller has just moved it to cancelled under lock. */
+async function restockCooperativeOrder(tx: Db, cooperativeOrderId: string, now: Date) {
+  const lines = await queryRows<{ variant_id: number; quantity: number }>(
+    tx,
+    sql`SELECT variant_id, sum(quantity)::int AS quantity FROM order_items WHERE cooperative_order_id = ${cooperativeOrderId}::uuid GROUP BY variant_id ORDER BY variant_id`,
+  );
+  const backInStock: number[] = [];
+  for (const line of lines) {
+    const [row] = await queryRows<{ stock: number; product_id: number }>(
+      tx,
+      sql`UPDATE product_variants SET stock = stock + ${Number(line.quantity)}, updated_at = ${now.toISOString()}::timestamptz
+          WHERE id = ${line.variant_id} RETURNING stock, product_id`,
+    );
+    if (row && Number(row.stock) === Number(line.quantity)) backInStock.push(row.product_id);
+  }
+  if (backInStock.length > 0) await enqueueSearchSync(tx, backInStock, 'stock.released');
+}
+
+/** Counts for the portal list's filter chips. */
+export async function countCooperativeOrdersByStatus(db: Db, cooperativeId: number): Promise<Record<CooperativeOrderStatus, number>> {
+  const rows = await db
+    .select({ status: cooperativeOrders.status, n: count() })
+    .from(cooperativeOrders)
+    .where(eq(cooperativeOrders.cooperativeId, cooperativeId))
+    .groupBy(cooperativeOrders.status);
+  const out = { awaiting_payment: 0, awaiting_shipment: 0, shipped: 0, delivered: 0, cancelled: 0 };
+  for (const r of rows) out[r.status] = Number(r.n);
+  return out;
+}
+
