@@ -6,7 +6,7 @@
  * revoked on the product (`gi_revoked_at`). The rule is part of every query below (`giBadgeHolds`),
  * never read from the product row alone.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import {
   cooperatives,
@@ -177,14 +177,33 @@ export async function countProductsByProvince(db: Db) {
 }
 
 /**
- * The urgent section: listed stalled goods a buyer can still order, the soonest lost first
- * (sell-before date, then the larger stalled quantity). Stock past its sell-before date is
- * already lost and is left out; cleared stalled stock has no open row.
+ * The date an open 产品滞销 report says the product is lost by (its deadline, else filing date +
+ * days until loss); null when the product has no such report. Reports are filed by associations
+ * and cooperatives (logistics reports issue) and lift the product into the urgent section.
+ */
+const unsoldReportDeadline = sql<string | null>`(select min(coalesce(lr.deadline, (lr.created_at at time zone 'Asia/Shanghai')::date + lr.days_until_loss))
+  from report_products rp join logistics_reports lr on lr.id = rp.report_id
+  where rp.product_id = ${products.id} and lr.kind = 'unsold' and lr.status in ('new', 'acknowledged', 'in_progress'))`;
+const hasOpenUnsoldReport = sql`exists (select 1 from report_products rp join logistics_reports lr on lr.id = rp.report_id
+  where rp.product_id = ${products.id} and lr.kind = 'unsold' and lr.status in ('new', 'acknowledged', 'in_progress'))`;
+
+/**
+ * The urgent section: listed goods a buyer can still order that are about to be lost — declared
+ * stalled stock, or named by an open 产品滞销 report — the soonest lost first (the earlier of the
+ * sell-before date and the report's deadline, then the larger stalled quantity). Stock past its
+ * sell-before date is already lost and is left out; cleared stalled stock has no open row.
  */
 export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 }: Partial<Page> & { today: string }): Promise<ProductCard[]> {
+  const loseBy = sql`least(${stalledStocks.sellBefore}, ${unsoldReportDeadline})`;
   return cardQuery(db)
-    .where(and(isListed, gte(stalledStocks.sellBefore, today), hasStock))
-    .orderBy(asc(stalledStocks.sellBefore), desc(stalledStocks.quantity), asc(products.id))
+    .where(
+      and(
+        isListed,
+        hasStock,
+        or(gte(stalledStocks.sellBefore, today), and(hasOpenUnsoldReport, sql`coalesce(${unsoldReportDeadline} >= ${today}::date, true)`)),
+      ),
+    )
+    .orderBy(sql`${loseBy} asc nulls last`, sql`${stalledStocks.quantity} desc nulls last`, asc(products.id))
     .limit(limit)
     .offset(offset);
 }

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { orders } from '~/db/schema';
 import os from 'node:os';
+import { REPORT_ESCALATION_JOB, reportEscalationJobHandler } from '~/models/reports.server';
 import { EXPIRE_UNPAID_ORDERS_JOB, enqueueUnpaidOrderSweep, expireUnpaidOrdersJobHandler } from '~/models/orders.server';
 import { SEARCH_SYNC_JOB, searchSyncJobHandler } from '~/models/search-sync.server';
 import { enqueueStripeSweep, STRIPE_SWEEP_JOB, stripeSweepJobHandler } from '~/models/stripe-webhooks.server';
@@ -25,6 +26,10 @@ export function jobHandlers(app: AppContext, services: BackgroundServices): Reco
     [SEARCH_SYNC_JOB]: searchSyncJobHandler(app.meilisearch),
     [EXPIRE_UNPAID_ORDERS_JOB]: expireUnpaidOrdersJobHandler,
     [STRIPE_SWEEP_JOB]: stripeSweepJobHandler(app.payments),
+    [REPORT_ESCALATION_JOB]: reportEscalationJobHandler({
+      ackTargetHours: app.env.REPORT_ACK_TARGET_HOURS,
+      baseUrl: app.env.PUBLIC_URL ?? `http://localhost:${app.env.PORT}`,
+    }),
   };
 }
 

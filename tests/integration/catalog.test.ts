@@ -4,7 +4,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cooperatives, geographicalIndications, giAuthorizations, products, productVariants, stalledStocks } from '~/db/schema';
+import { cooperatives, geographicalIndications, giAuthorizations, logisticsReports, products, productVariants, reportProducts, stalledStocks } from '~/db/schema';
 import {
   chinaDate,
   countListedProducts,
@@ -167,6 +167,24 @@ describeEachDriver('catalog', (t) => {
     expect(await getProductCardsByIds(db, hidden)).toEqual([]);
     // The product page model still finds them, marked unlisted, for the owner's preview.
     for (const slug of slugs) expect((await getProductPage(db, slug))?.listed).toBe(false);
+  });
+
+  it('lifts products named by an open 产品滞销 report into the urgent section, by the report’s deadline', async () => {
+    const [wuchang] = await db.select({ id: products.id }).from(products).where(eq(products.slug, 'wuchang-dami-5kg'));
+    const before = (await listUrgentProducts(db, { today: TODAY, limit: 100 })).map((c) => c.slug);
+    expect(before).not.toContain('wuchang-dami-5kg');
+    const [report] = await db
+      .insert(logisticsReports)
+      .values({ kind: 'unsold', regionCode: '230184', provinceCode: '230000', summary: '五常大米滞销 20 吨', contactName: '张', contactPhone: '13900000000', deadline: TODAY })
+      .returning({ id: logisticsReports.id });
+    await db.insert(reportProducts).values({ reportId: report!.id, productId: wuchang!.id });
+    const urgent = (await listUrgentProducts(db, { today: TODAY, limit: 100 })).map((c) => c.slug);
+    // Lost today: ahead of every demo product whose stalled stock is lost 3–30 days from now.
+    const firstDemoStalled = Math.min(...DEMO_PRODUCTS.filter((p) => p.stalled).map((p) => urgent.indexOf(p.slug)).filter((i) => i >= 0));
+    expect(urgent).toContain('wuchang-dami-5kg');
+    expect(urgent.indexOf('wuchang-dami-5kg')).toBeLessThan(firstDemoStalled);
+    await db.update(logisticsReports).set({ status: 'resolved' }).where(eq(logisticsReports.id, report!.id));
+    expect((await listUrgentProducts(db, { today: TODAY, limit: 100 })).map((c) => c.slug)).not.toContain('wuchang-dami-5kg');
   });
 
   it('returns cards by id in the order given, skipping ids that are not listed', async () => {

@@ -3,7 +3,9 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { GiBadge } from '~/components/gi-badge';
 import { StalledBadge } from '~/components/product-card';
+import { DelayNotice, delayNoticeLinks } from '~/components/delay-notice';
 import { getProductPage } from '~/models/catalog.server';
+import { getOpenDelayNotices } from '~/models/reports.server';
 import type { loader as rootLoader } from '~/root';
 import catalogStyles from '~/styles/catalog.css';
 import { getOptionalUser } from '~/utils/auth.server';
@@ -14,7 +16,7 @@ import { GiPanel } from './gi-panel';
 import { fenToYuan, productJsonLd } from './json-ld';
 import { PurchaseForm } from './purchase-form';
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }, ...delayNoticeLinks()];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { app } = context;
@@ -25,8 +27,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (preview && !canManageCooperative(await getOptionalUser(request, app), page.cooperative.id)) notFound();
   const origin = app.env.PUBLIC_URL?.replace(/\/$/, '') ?? new URL(request.url).origin;
   const url = `${origin}/products/${page.product.slug}`;
+  const delayNotices = await getOpenDelayNotices(app.db, page.product.originRegionCode);
   return {
     ...page,
+    delayNotices,
     preview,
     url,
     imageUrls: page.images.map((image) => `${origin}/uploads/${image.path}`),
@@ -68,7 +72,7 @@ export const meta: MetaFunction<typeof loader, { root: typeof rootLoader }> = ({
 };
 
 export default function ProductRoute() {
-  const { product, cooperative, gi, stalled, variants, images, preview, jsonLd, now } = useLoaderData<typeof loader>();
+  const { product, cooperative, gi, stalled, variants, images, preview, jsonLd, now, delayNotices } = useLoaderData<typeof loader>();
   const { t, i18n } = useTranslation();
   const english = i18n.language === 'en';
   const nowDate = new Date(now);
@@ -81,7 +85,7 @@ export default function ProductRoute() {
           {t('catalog:product.preview', { status: t(`catalog:product.status.${product.status}`) })}
         </p>
       ) : null}
-      {/* Slot: the notice for an open logistics blockage in the origin region (logistics reports issue). */}
+      <DelayNotice notices={delayNotices} />
 
       <div className="gallery">
         {images.length > 0 ? (
