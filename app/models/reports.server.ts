@@ -111,11 +111,6 @@ export function reportLink(id: string): string {
   return `/reports/${id}`;
 }
 
-/** Today's date (yyyy-mm-dd) in China, whatever the server's time zone. */
-export function chinaToday(now: Date): string {
-  return now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-}
-
 /** The origin for links in e-mails: PUBLIC_URL when set, else the request's own. */
 export function siteOrigin(env: { PUBLIC_URL?: string }, request: Request): string {
   return env.PUBLIC_URL?.replace(/\/$/, '') ?? new URL(request.url).origin;
@@ -399,7 +394,7 @@ async function associationForReport(db: Db, actor: SignedIn, regionPathCodes: st
   return (covering ?? rows[0])?.id ?? null;
 }
 
-/** Coordinators covering a place (any region of its path), each once, with whether they lead the deepest covered level. */
+/** Coordinators covering a place (any region of its path), each once. */
 async function coordinatorsCovering(db: Db, regionPathCodes: string[]) {
   if (regionPathCodes.length === 0) return [];
   const rows = await db

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { attachmentDisposition, exportBoardCsv, getBoardScope, parseBoardFilter } from '~/models/report-board.server';
-import { chinaToday } from '~/models/reports.server';
+import { chinaDate } from '~/models/catalog.server';
 import { createI18n } from '~/utils/i18n';
 import { getLocale } from '~/utils/locale.server';
 import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.server';
@@ -18,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     filter,
     (key, options) => t(key, options ?? {}),
   );
-  const day = chinaToday(now);
+  const day = chinaDate(now);
   return new Response(csv, {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',

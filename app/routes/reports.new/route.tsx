@@ -5,8 +5,8 @@ import { parseWithZod } from '@conform-to/zod';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
+import { chinaDate } from '~/models/catalog.server';
 import {
-  chinaToday,
   defaultFilingProvince,
   fileReport,
   getFilingChoices,
@@ -60,7 +60,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     options: { kinds: REPORT_KINDS, causes: LOGISTICS_CAUSES, units: QUANTITY_UNITS, severities: REPORT_SEVERITIES },
     defaults: { contactName: user.displayName, contactPhone: user.mobile ?? '' },
     canFileOnBehalf: canFileReportOnBehalf(user),
-    today: chinaToday(app.now()),
+    today: chinaDate(app.now()),
     maxAttachments: MAX_ATTACHMENTS,
     maxMegabytes: DOCUMENT_MAX_BYTES / 1024 / 1024,
     ackTargetHours: app.env.REPORT_ACK_TARGET_HOURS,
@@ -78,7 +78,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const result: SubmissionResult<string[]> = { status: 'error', error: { attachments: ['reports:errors.upload.too_large'] } };
     return data(result, { status: 413 });
   }
-  const submission = parseWithZod(form.formData, { schema: reportFormSchema(chinaToday(app.now())) });
+  const submission = parseWithZod(form.formData, { schema: reportFormSchema(chinaDate(app.now())) });
   const { t } = createI18n(getLocale(request));
   // A browser cannot be handed files back: say which ones to choose again.
   const again = form.chosenFiles.length > 0 ? [t('reports:form.attachmentsAgain', { names: form.chosenFiles.join('、') })] : [];
