@@ -42,8 +42,12 @@ type Run = { kind: 'cjk'; text: string; chars: string[]; start: number } | { kin
 
 /** Full-width letters and digits become ASCII; latin is lower-cased; ü is typed as v. */
 export function normalizeSearchText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/ü/g, 'v');
+  // ASCII and the main CJK block are already in NFKC form: most text skips the costly step.
+  const folded = PLAIN_TEXT.test(text) ? text : text.normalize('NFKC');
+  return folded.toLowerCase().replace(/ü/g, 'v');
 }
+
+const PLAIN_TEXT = /^[ -~\u4e00-\u9fff]*$/;
 
 /**
  * Splits text into CJK runs and latin/digit runs; `start` counts code points in the text as
@@ -305,14 +309,14 @@ export function highlightTitle(title: string, q: string): string {
     }
   }
   let html = '';
-  let open = false;
-  chars.forEach((c, i) => {
-    if (marked[i] && !open) html += '<mark>';
-    if (!marked[i] && open) html += '</mark>';
-    open = marked[i]!;
-    html += escapeHtml(c);
-  });
-  return open ? `${html}</mark>` : html;
+  let start = 0;
+  for (let i = 1; i <= chars.length; i += 1) {
+    if (i < chars.length && marked[i] === marked[start]) continue;
+    const text = escapeHtml(chars.slice(start, i).join(''));
+    html += marked[start] ? `<mark>${text}</mark>` : text;
+    start = i;
+  }
+  return html;
 }
 
 export function containsHan(text: string): boolean {
