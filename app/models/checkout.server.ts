@@ -3,10 +3,12 @@
  * cooperative, in one transaction.
  *
  * Stock is exact. Each line takes its units with one conditional statement
- * (`UPDATE … SET stock = stock - q WHERE id = … AND stock >= q RETURNING …`), lines in variant
- * id order so two checkouts lock rows in the same order and cannot deadlock; one line short rolls
- * the whole order back. However many buyers race for the last units, exactly as many orders as
- * there are units go through, and stock never goes below zero. Prices are the locked rows'.
+ * (`UPDATE … SET stock = stock - q WHERE id = … AND stock >= q AND price_fen = … RETURNING …`),
+ * lines in variant id order so two checkouts lock rows in the same order and cannot deadlock; one
+ * line short rolls the whole order back. However many buyers race for the last units, exactly as
+ * many orders as there are units go through, and stock never goes below zero. The stock is taken
+ * last, just before the commit, so a variant row is locked for moments, not for the whole
+ * checkout; the price condition means the order holds exactly the price the row has.
  *
  * Idempotent: the order id is derived from the form's idempotency key and the buyer (HMAC with
  * the app secret), and the order row is written first, so a double submit waits for the first
@@ -16,7 +18,7 @@
  * is unavailable the order is cancelled, its stock released and the cart given back.
  */
 import crypto from 'node:crypto';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { cartItems, carts, cooperativeOrders, cooperatives, orderItems, orders, payments, products, productVariants } from '~/db/schema';
 import { addToCart, ensureCart, splitByCooperative, type CartOwner, type CooperativeRef } from '~/models/cart.server';
 import { generateOrderNumber } from '~/models/order-number';
@@ -114,58 +116,90 @@ function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction((tx) => work(tx as unknown as Db));
 }
 
-interface CartRow {
+interface CheckoutLine {
   variantId: number;
   quantity: number;
-}
-
-interface TakenLine {
-  variantId: number;
   productId: number;
   title: string;
   spec: string;
   unitPriceFen: number;
-  quantity: number;
-  stockLeft: number;
+  stock: number;
+  listed: boolean;
   cooperative: CooperativeRef;
 }
 
-/** Takes one line's units or explains why not (throws CheckoutRefused, rolling everything back). */
-async function takeStock(tx: Db, line: CartRow, now: Date): Promise<Omit<TakenLine, 'cooperative'> & { cooperativeId: number }> {
-  const [row] = await queryRows<{ stock: number; price_fen: number; spec: string; product_id: number; title: string; cooperative_id: number }>(
+/** The cart's lines with today's catalog facts, in variant id order (the order rows are locked in). */
+async function readCheckoutLines(tx: Db, cartId: string): Promise<CheckoutLine[]> {
+  const rows = await tx
+    .select({
+      variantId: cartItems.variantId,
+      quantity: cartItems.quantity,
+      productId: products.id,
+      title: products.title,
+      spec: productVariants.spec,
+      unitPriceFen: productVariants.priceFen,
+      stock: productVariants.stock,
+      listed: sql<boolean>`(${productVariants.active} AND ${products.status} = 'published' AND ${cooperatives.verificationStatus} = 'verified')`,
+      cooperativeId: cooperatives.id,
+      slug: cooperatives.slug,
+      legalName: cooperatives.legalName,
+      shippingFlatFeeFen: cooperatives.shippingFlatFeeFen,
+      freeShippingThresholdFen: cooperatives.freeShippingThresholdFen,
+    })
+    .from(cartItems)
+    .innerJoin(productVariants, eq(productVariants.id, cartItems.variantId))
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
+    .where(eq(cartItems.cartId, cartId))
+    .orderBy(asc(cartItems.variantId));
+  return rows.map(({ cooperativeId, slug, legalName, shippingFlatFeeFen, freeShippingThresholdFen, listed, ...line }) => ({
+    ...line,
+    listed: Boolean(listed),
+    cooperative: { id: cooperativeId, slug, legalName, shippingFlatFeeFen, freeShippingThresholdFen },
+  }));
+}
+
+/** Why a line cannot be bought as it is, from an unlocked read; null when it looks fine. */
+function lineRefusal(line: CheckoutLine): CheckoutProblem | null {
+  if (!line.listed) return { code: 'unavailable', title: line.title, spec: line.spec };
+  if (line.stock < line.quantity) return { code: 'insufficient_stock', title: line.title, spec: line.spec, remaining: Math.max(0, line.stock) };
+  return null;
+}
+
+/**
+ * Takes one line's units at the price the order was written with, or throws CheckoutRefused
+ * (rolling the whole order back). Returns the stock left and the product.
+ */
+async function takeStock(tx: Db, line: CheckoutLine, lines: readonly CheckoutLine[], now: Date): Promise<{ stockLeft: number; productId: number }> {
+  const [row] = await queryRows<{ stock: number; product_id: number }>(
     tx,
     sql`UPDATE product_variants v SET stock = v.stock - ${line.quantity}, updated_at = ${now.toISOString()}::timestamptz
         FROM products p, cooperatives c
         WHERE v.id = ${line.variantId} AND p.id = v.product_id AND c.id = p.cooperative_id
           AND v.active AND p.status = 'published' AND c.verification_status = 'verified'
-          AND v.stock >= ${line.quantity}
-        RETURNING v.stock, v.price_fen, v.spec, p.id AS product_id, p.title, c.id AS cooperative_id`,
+          AND v.stock >= ${line.quantity} AND v.price_fen = ${line.unitPriceFen}
+        RETURNING v.stock, v.product_id`,
   );
-  if (row) {
-    return {
-      variantId: line.variantId,
-      productId: row.product_id,
-      title: row.title,
-      spec: row.spec,
-      unitPriceFen: Number(row.price_fen),
-      quantity: line.quantity,
-      stockLeft: Number(row.stock),
-      cooperativeId: row.cooperative_id,
-    };
-  }
-  const [why] = await tx
+  if (row) return { stockLeft: Number(row.stock), productId: row.product_id };
+  // Lost a race since the lines were read (the cart rows are gone by now): read the variants again.
+  const current = await tx
     .select({
-      title: products.title,
-      spec: productVariants.spec,
+      variantId: productVariants.id,
+      unitPriceFen: productVariants.priceFen,
       stock: productVariants.stock,
       listed: sql<boolean>`(${productVariants.active} AND ${products.status} = 'published' AND ${cooperatives.verificationStatus} = 'verified')`,
     })
     .from(productVariants)
     .innerJoin(products, eq(products.id, productVariants.productId))
     .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
-    .where(eq(productVariants.id, line.variantId));
-  if (!why?.listed) throw new CheckoutRefused({ code: 'unavailable', title: why?.title ?? '', spec: why?.spec ?? '' });
-  throw new CheckoutRefused({ code: 'insufficient_stock', title: why.title, spec: why.spec, remaining: Math.max(0, why.stock) });
+    .where(inArray(productVariants.id, lines.map((l) => l.variantId)));
+  const fresh = lines.map((l) => {
+    const c = current.find((v) => v.variantId === l.variantId);
+    return c ? { ...l, unitPriceFen: c.unitPriceFen, stock: c.stock, listed: Boolean(c.listed) } : { ...l, listed: false };
+  });
+  const refusal = lineRefusal(fresh.find((l) => l.variantId === line.variantId)!);
+  if (refusal) throw new CheckoutRefused(refusal);
+  throw new CheckoutRefused({ code: 'price_changed', totalFen: splitByCooperative(fresh).totalFen });
 }
 
 async function insertOrderRow(tx: Db, orderId: string, input: PlaceOrderInput, accessToken: string | null): Promise<{ number: string } | 'exists'> {
@@ -247,38 +281,15 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
       if (inserted === 'exists') return 'exists';
 
       const cartId = await lockOwnersCart(tx, input.owner);
-      const cart: CartRow[] = cartId
-        ? await tx
-            .select({ variantId: cartItems.variantId, quantity: cartItems.quantity })
-            .from(cartItems)
-            .where(eq(cartItems.cartId, cartId))
-            .orderBy(asc(cartItems.variantId))
-        : [];
-      if (cart.length === 0) throw new CheckoutRefused({ code: 'empty_cart' });
-
-      const taken: TakenLine[] = [];
-      const rules = new Map<number, CooperativeRef>();
-      for (const line of cart) {
-        const { cooperativeId, ...rest } = await takeStock(tx, line, input.now);
-        let cooperative = rules.get(cooperativeId);
-        if (!cooperative) {
-          const [c] = await tx
-            .select({
-              id: cooperatives.id,
-              slug: cooperatives.slug,
-              legalName: cooperatives.legalName,
-              shippingFlatFeeFen: cooperatives.shippingFlatFeeFen,
-              freeShippingThresholdFen: cooperatives.freeShippingThresholdFen,
-            })
-            .from(cooperatives)
-            .where(eq(cooperatives.id, cooperativeId));
-          cooperative = c!;
-          rules.set(cooperativeId, cooperative);
-        }
-        taken.push({ ...rest, cooperative });
+      const lines = cartId ? await readCheckoutLines(tx, cartId) : [];
+      if (!cartId || lines.length === 0) throw new CheckoutRefused({ code: 'empty_cart' });
+      // Refusing early on an unlocked read spares the rows' locks; taking the stock re-checks.
+      for (const line of lines) {
+        const refusal = lineRefusal(line);
+        if (refusal) throw new CheckoutRefused(refusal);
       }
 
-      const split = splitByCooperative(taken);
+      const split = splitByCooperative(lines);
       if (input.expectedTotalFen !== undefined && input.expectedTotalFen !== split.totalFen) {
         throw new CheckoutRefused({ code: 'price_changed', totalFen: split.totalFen });
       }
@@ -330,10 +341,7 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
         })
         .returning({ id: payments.id });
 
-      await tx.delete(cartItems).where(eq(cartItems.cartId, cartId!));
-      // Search documents hold "in stock" only, which changes when a variant sells out.
-      const soldOut = taken.filter((l) => l.stockLeft === 0).map((l) => l.productId);
-      if (soldOut.length > 0) await enqueueSearchSync(tx, soldOut, 'stock.reserved');
+      await tx.delete(cartItems).where(eq(cartItems.cartId, cartId));
       if (dueAt) await enqueueUnpaidOrderSweep(tx, dueAt);
 
       await notifyBuyerOf(
@@ -343,6 +351,16 @@ export async function placeOrder(db: Db, input: PlaceOrderInput): Promise<PlaceO
         {},
         confirmationExtra(input, inserted.number, split.totalFen, orderId, accessToken, dueAt),
       );
+
+      // The stock last: each variant row stays locked only from here to the commit, so buyers
+      // racing for the same product queue for a moment, not for the whole checkout.
+      const soldOut: number[] = [];
+      for (const line of lines) {
+        const { stockLeft, productId } = await takeStock(tx, line, lines, input.now);
+        if (stockLeft === 0) soldOut.push(productId);
+      }
+      // Search documents hold "in stock" only, which changes when a variant sells out.
+      if (soldOut.length > 0) await enqueueSearchSync(tx, soldOut, 'stock.reserved');
       return { number: inserted.number, paymentId: payment!.id };
     });
   } catch (error) {

@@ -84,7 +84,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       : await createAddress(app.db, user.id, fields, { makeDefault: Boolean(makeDefault), now: app.now() });
   if (!result.ok) {
     const errors =
-      result.problem === 'region_invalid' ? { fieldErrors: { regionCode: ['orders:address.errors.regionRequired'] } } : { formErrors: [`orders:address.errors.${result.problem}`] };
+      result.problem === 'region_invalid'
+        ? { fieldErrors: { regionCode: ['orders:address.errors.regionRequired'] } }
+        : { formErrors: [result.problem === 'too_many' ? 'orders:address.errors.tooMany' : 'orders:address.errors.not_found'] };
     return data({ result: submission.reply(errors), province, regionGroups }, { status: 400 });
   }
   return redirect('/account/addresses?saved=1');
@@ -147,7 +149,7 @@ export default function AddressesRoute() {
           lastResult={actionData?.result}
         />
       ) : (
-        <p>{t('orders:address.errors.too_many')}</p>
+        <p>{t('orders:address.errors.tooMany')}</p>
       )}
     </section>
   );

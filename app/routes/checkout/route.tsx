@@ -127,7 +127,6 @@ export default function CheckoutRoute() {
     <section className="checkout-page">
       <h1>{t('orders:checkout.title')}</h1>
       <CheckoutForm
-        key={loaderData.idempotencyKey}
         data={loaderData}
         lastResult={actionData?.result}
         problem={actionData?.problem ?? null}
