@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase, queryRows } from '~/utils/db.server';
 
 describe('the embedded database folder', () => {
-  it('keeps data across reopening', async () => {
+  it('keeps data across reopening', { timeout: 120_000 }, async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dibiao-pglite-')), 'db');
     const first = await openDatabase({ driver: 'pglite', dataDir: dir });
     await first.db.execute(sql`create table kept (v text)`);
@@ -17,7 +17,7 @@ describe('the embedded database folder', () => {
     await second.close();
   });
 
-  it('refuses a folder another live process holds, and takes over one a dead process left', async () => {
+  it('refuses a folder another live process holds, and takes over one a dead process left', { timeout: 120_000 }, async () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dibiao-pglite-')), 'db');
     fs.writeFileSync(`${dir}.lock`, String(process.ppid));
     await expect(openDatabase({ driver: 'pglite', dataDir: dir })).rejects.toThrow(/in use by process/);

@@ -122,8 +122,8 @@ describeEachDriver('search sync to Meilisearch', (t) => {
       url: double.url,
       apiKey: double.masterKey!,
       indexUid: `sync_${t.driver}_${indexCount}`,
-      requestTimeoutMs: 2000,
-      taskTimeoutMs: 3000,
+      requestTimeoutMs: 10_000, // generous: these tests are about correctness, not latency, and CI machines are busy
+      taskTimeoutMs: 10_000,
     });
     const runner = (runnerDb: Db = db) =>
       createJobRunner({
