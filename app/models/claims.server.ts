@@ -90,11 +90,12 @@ export async function fileClaim(db: Db, uploadDir: string, input: FileClaimInput
       .returning({ id: claims.id });
     await recordAudit(tx, { actorUserId: input.userId, action: 'claim.filed', entityType: 'claim', entityId: row!.id, data: { cooperativeOrderId: coop.id, amountFen: input.amountFen, reason: input.reason } });
     const number = await orderNumber(tx, coop.orderId);
+    const slug = await cooperativeSlug(tx, coop.cooperativeId);
     await notifyUsers(tx, await cooperativeMemberIds(tx, coop.cooperativeId), {
       kind: 'claim.filed',
       title: (t) => t('coop:fulfilment.notifications.claimFiled.title', { number }),
       body: (t) => t('coop:fulfilment.notifications.claimFiled.body', { number, amount: formatFen(input.amountFen) }),
-      link: `/coop/${coop.cooperativeId}/claims`,
+      link: `/coop/${slug}/claims`,
       email: { baseUrl: input.baseUrl },
     });
     return { ok: true, claimId: row!.id } as const;
@@ -133,6 +134,11 @@ export async function getClaimableParts(db: Db, userId: string, orderId: string,
 async function orderNumber(db: Db, orderId: string) {
   const [o] = await db.select({ number: orders.number }).from(orders).where(eq(orders.id, orderId));
   return o?.number ?? '';
+}
+
+async function cooperativeSlug(db: Db, cooperativeId: number) {
+  const [c] = await db.select({ slug: cooperatives.slug }).from(cooperatives).where(eq(cooperatives.id, cooperativeId));
+  return c?.slug ?? String(cooperativeId);
 }
 
 async function cooperativeMemberIds(db: Db, cooperativeId: number) {
@@ -256,7 +262,7 @@ async function decide(
         kind: `claim.${status}`,
         title: (t) => t(`coop:fulfilment.notifications.claim.${status}.title`, { number: access.number }),
         body: (t) => t(`coop:fulfilment.notifications.claim.${status}.body`, { number: access.number, amount: formatFen(access.claim.amountFen), note }),
-        link: `/coop/${access.cooperativeId}/claims`,
+        link: `/coop/${await cooperativeSlug(tx, access.cooperativeId)}/claims`,
         email: { baseUrl },
       });
     }
