@@ -192,6 +192,10 @@ describeEachDriver('route access matrix', (t) => {
     const order = await checkout(app, await userCartWith(app, userIds.customer, [{ variantId: variant.id, quantity: 1 }]));
     if (!order.ok) throw new Error('could not place the test order');
 
+    const [cooperativeOrder] = await queryRows<{ id: string | number }>(
+      app.db,
+      sql`select id from cooperative_orders where order_id = ${order.orderId} and cooperative_id = ${zigui.id}`,
+    );
     const reporter = { id: userIds.member, email: ROLE_EMAILS.member, ...(await loadUserAccess(app.db, userIds.member)) };
     const report = await fileReport(app.db, {
       actor: reporter,
@@ -245,6 +249,7 @@ describeEachDriver('route access matrix', (t) => {
       pendingCooperativeId: pending!.id,
       pendingAuthorizationId: authorization!.id,
       orderId: order.orderId,
+      cooperativeOrderId: String(cooperativeOrder!.id),
       reportId: report.id,
       attachmentId: attachment!.id,
       invitationToken: invitation.link.split('/').filter(Boolean).at(-1)!,
@@ -262,10 +267,10 @@ describeEachDriver('route access matrix', (t) => {
         it(`${method} ${route.pattern} as ${ROLE_LABELS[role]} → ${expected}`, () =>
           check(route, method, spec, role, expected, entry.params?.(world) ?? {}, entry.query ?? ''));
       }
-      // Another cooperative's product under one's own portal URL: as unknown as a made-up id.
+      // Another cooperative's product or order under one's own portal URL: as unknown as a made-up id.
       if (route.pattern.includes(':coop') && route.pattern.includes(':id')) {
-        it(`${method} ${route.pattern} as member of another cooperative, with its own :coop and this product's :id → notFound`, () =>
-          check(route, method, spec, 'memberOther', 'notFound', { coop: world.otherCoopSlug, id: String(world.productId) }, ''));
+        it(`${method} ${route.pattern} as member of another cooperative, with its own :coop and this cooperative's :id → notFound`, () =>
+          check(route, method, spec, 'memberOther', 'notFound', { ...entry.params?.(world), coop: world.otherCoopSlug }, ''));
       }
     }
   }
