@@ -38,7 +38,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
   const user = await requireReviewer(request, app);
   const id = idParam(params.id);
-  if (id === null) notFound();
+  // Someone who may not see the application learns nothing of it, not even that it exists.
+  if (id === null || !(await getAuthorizationForReview(app.db, user, id))) notFound();
   const submission = parseWithZod(await request.formData(), { schema });
   if (submission.status !== 'success') return data(submission.reply(), { status: 400 });
   const result = await decideGiAuthorization(app.db, {
