@@ -13,9 +13,9 @@ export const CHECKOUT_LIMITS = {
   user: { limit: 10, windowMs: 10 * MINUTE },
 } as const satisfies Record<string, RateLimitRule>;
 
-/** The payments port once the lead wires it onto the context (Stripe when configured). */
+/** The online payments port (Stripe), when configured. */
 export function paymentsPort(app: AppContext): PaymentsPort | null {
-  return (app as { payments?: PaymentsPort | null }).payments ?? null;
+  return app.payments ?? null;
 }
 
 export function availablePaymentMethods(app: AppContext): PaymentMethod[] {

@@ -114,6 +114,11 @@ export default function OrderRoute() {
           {t('orders:detail.placed')}
         </p>
       ) : null}
+      {params.get('paid') === '1' && order.status === 'pending_payment' ? (
+        <p className="form-notice" role="status">
+          {t('orders:detail.paymentProcessing')}
+        </p>
+      ) : null}
       {params.get('t') ? <p className="order-page__keep-link">{t('orders:detail.keepLink')}</p> : null}
       {actionData?.problem ? (
         <p className="form-error" role="alert">
