@@ -239,6 +239,7 @@ async function decide(
       return { ok: false, problem: 'refund_failed', refund };
     }
   }
+  const status = to;
   await inTransaction(db, async (tx) => {
     await recordAudit(tx, { actorUserId, action: `claim.${to}`, entityType: 'claim', entityId: claimId, data: { note, amountFen: access.claim.amountFen, refundId: refund?.ok ? refund.refundId : null } });
     await notifyUsers(tx, [access.buyerId], {

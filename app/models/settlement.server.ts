@@ -82,7 +82,7 @@ export function ledgerTotals(entries: readonly LedgerEntry[]): LedgerTotals {
   const sum = (kind: LedgerEntry['kind']) => entries.filter((e) => e.kind === kind).reduce((n, e) => n + e.amountFen, 0);
   const goodsFen = sum('goods');
   const shippingFen = sum('shipping');
-  const refundsFen = -sum('refund');
+  const refundsFen = -sum('refund') || 0;
   return { goodsFen, shippingFen, refundsFen, netFen: goodsFen + shippingFen - refundsFen };
 }
 
@@ -93,7 +93,7 @@ export async function cooperativeOrderBalance(db: Db, cooperativeOrderId: string
     sql`SELECT kind, sum(amount_fen)::int AS total FROM settlement_entries WHERE cooperative_order_id = ${cooperativeOrderId}::uuid GROUP BY kind`,
   );
   const of = (kind: string) => Number(rows.find((r) => r.kind === kind)?.total ?? 0);
-  return { goodsFen: of('goods'), shippingFen: of('shipping'), refundsFen: -of('refund'), netFen: of('goods') + of('shipping') + of('refund') };
+  return { goodsFen: of('goods'), shippingFen: of('shipping'), refundsFen: -of('refund') || 0, netFen: of('goods') + of('shipping') + of('refund') };
 }
 
 const yuan = (fen: number) => (fen / 100).toFixed(2);
