@@ -15,7 +15,7 @@ async function getZone(url: string) {
 }
 
 function countProvinceChips(html: string) {
-  return [...html.matchAll(/href="\/search\?province=(\d{6})"/g)].length;
+  return new Set([...html.matchAll(/href="\/\?province=(\d{6})#products"/g)].map((m) => m[1])).size;
 }
 
 function listedCount(html: string) {
