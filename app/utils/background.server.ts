@@ -3,6 +3,7 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import { orders } from '~/db/schema';
 import os from 'node:os';
 import { REPORT_ESCALATION_JOB, reportEscalationJobHandler } from '~/models/reports.server';
+import { pruneGuestCarts } from '~/models/cart.server';
 import { EXPIRE_UNPAID_ORDERS_JOB, enqueueUnpaidOrderSweep, expireUnpaidOrdersJobHandler } from '~/models/orders.server';
 import { SEARCH_SYNC_JOB, searchSyncJobHandler } from '~/models/search-sync.server';
 import { enqueueStripeSweep, STRIPE_SWEEP_JOB, stripeSweepJobHandler } from '~/models/stripe-webhooks.server';
@@ -62,11 +63,15 @@ export async function startBackgroundWork(app: AppContext): Promise<BackgroundWo
     if (app.payments) await enqueueStripeSweep(app.db, app.now());
   }
   if (app.env.JOBS_IN_PROCESS) runner.start();
-  // Expired sessions and old rate-limit windows are only clutter (every read checks expiry), so an
+  // Expired sessions, old rate-limit windows and abandoned guest carts are only clutter (every read checks expiry), so an
   // hourly sweep from any instance is enough.
   const sweep = setInterval(() => {
     const now = app.now();
-    Promise.all([pruneExpiredSessions(app.db, now), pruneRateLimits(app.db, new Date(now.getTime() - 60 * 60 * 1000))]).catch((error: unknown) =>
+    Promise.all([
+      pruneExpiredSessions(app.db, now),
+      pruneRateLimits(app.db, new Date(now.getTime() - 60 * 60 * 1000)),
+      pruneGuestCarts(app.db, new Date(now.getTime() - 30 * 24 * 60 * 60 * 1000)),
+    ]).catch((error: unknown) =>
       app.logger.warn({ err: error }, 'housekeeping sweep failed'),
     );
   }, 60 * 60 * 1000);

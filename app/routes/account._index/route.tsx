@@ -54,6 +54,14 @@ export default function Account() {
         <dt>{t('account:index.memberSince')}</dt>
         <dd>{new Date(user.memberSince).toLocaleDateString(i18n.language, { timeZone: 'Asia/Shanghai' })}</dd>
       </dl>
+      <p>
+        <Link to="/orders" className="button button--secondary">
+          {t('orders:list.title')}
+        </Link>{' '}
+        <Link to="/account/addresses" className="button button--secondary">
+          {t('orders:addresses.title')}
+        </Link>
+      </p>
       <h2>{t('account:index.security')}</h2>
       <p>
         <Link to="/account/password" className="button button--secondary">
