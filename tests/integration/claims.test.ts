@@ -1,7 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { beforeAll, expect, it } from 'vitest';
-import { claims, cooperativeMembers, cooperativeOrders, notifications, orders, userRoles } from '~/db/schema';
+import { loader as photoLoader } from '~/routes/claims.$id.photos.$n/route';
+import { action as coopClaimsAction } from '~/routes/coop.$coop.claims/route';
+import { loader as coordinatorClaimsLoader } from '~/routes/coordinator.claims/route';
+import { loader as newClaimLoader } from '~/routes/orders.$id.claims.new/route';
+import { claims, cooperativeMembers, cooperatives, cooperativeOrders, notifications, orders, userRoles } from '~/db/schema';
 import { acceptClaim, decideDisputedClaim, disputeClaim, fileClaim } from '~/models/claims.server';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { deliverCooperativeOrder, shipCooperativeOrder } from '~/models/fulfilment.server';
@@ -10,7 +14,7 @@ import { cooperativeOrderBalance } from '~/models/settlement.server';
 import type { AppContext } from '~/utils/context.server';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
-import { checkout, GANNAN, userCartWith, userIdByEmail, variantOf, ZIGUI, type VariantFacts } from '../fixtures/checkout';
+import { callRoute, getPage, postForm, sessionCookieFor, type RouteHandler, checkout, GANNAN, userCartWith, userIdByEmail, variantOf, ZIGUI, type VariantFacts } from '../fixtures/checkout';
 
 const DEMO = 'demo.dibiao.example';
 const HOUR = 3_600_000;
@@ -120,5 +124,28 @@ describeEachDriver('claims', (t) => {
       expect(row!.status).toBe(uphold ? 'upheld' : 'rejected');
       expect((await cooperativeOrderBalance(app.db, z.id)).refundsFen).toBe(uphold ? 300 : 0);
     }
+  });
+
+  it('refuses every claim route to whoever is not the buyer, the cooperative concerned or a coordinator', async () => {
+    const { order, z } = await delivered();
+    const filed = await file(order.id, z.id);
+    if (!filed.ok) throw new Error(filed.problem);
+    const [gm] = await app.db.select().from(cooperativeMembers).where(eq(cooperativeMembers.cooperativeId, gannan.cooperativeId));
+    const gannanSlug = (await app.db.select().from(cooperatives).where(eq(cooperatives.id, gannan.cooperativeId)))[0]!.slug;
+    const status = (r: unknown) => (r instanceof Response ? r.status : 200);
+    const photo = async (userId: string) =>
+      status(await callRoute(app, photoLoader as RouteHandler, getPage(`${BASE}/claims/${filed.claimId}/photos/0`, await sessionCookieFor(app, userId)), { id: filed.claimId, n: '0' }));
+    expect(await photo(customerId)).toBe(200);
+    expect(await photo(ziguiMember)).toBe(200);
+    expect(await photo(coordinatorId)).toBe(200);
+    expect(await photo(gm!.userId)).toBe(404);
+    const gannanCookie = await sessionCookieFor(app, gm!.userId);
+    const accept = await callRoute(app, coopClaimsAction as RouteHandler, postForm(`${BASE}/coop/${gannanSlug}/claims`, { intent: 'accept', claimId: filed.claimId, note: '' }, gannanCookie), { coop: gannanSlug });
+    expect(status(accept)).toBe(404);
+    expect((await app.db.select().from(claims).where(eq(claims.id, filed.claimId)))[0]!.status).toBe('open');
+    const desk = await callRoute(app, coordinatorClaimsLoader as RouteHandler, getPage(`${BASE}/coordinator/claims`, await sessionCookieFor(app, customerId)));
+    expect(status(desk)).not.toBe(200);
+    const someoneElse = await callRoute(app, newClaimLoader as RouteHandler, getPage(`${BASE}/orders/${order.id}/claims/new`, gannanCookie), { id: order.id });
+    expect(status(someoneElse)).toBe(404);
   });
 });
