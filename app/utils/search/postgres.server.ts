@@ -181,23 +181,19 @@ export function segmentPageSql(segment: Segment, offset: number, limit: number):
     WHERE ${segment.where} ORDER BY ${segment.orderBy} LIMIT ${limit} OFFSET ${offset}`;
 }
 
-async function countWhere(db: Db, where: SQL, indexOnly: boolean): Promise<number> {
-  const [row] = await readMatches<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`, indexOnly);
-  return row?.n ?? 0;
-}
-
 /**
  * Reads `limit` rows from `offset` of the segments laid end to end, and one more to learn whether
- * more follow. A segment is counted only when the offset lies beyond it.
+ * more follow. A segment is counted only when the offset lies beyond it. `first` is the first
+ * segment's slice when it was already read (together with the counts, in one round trip).
  */
-async function readSegments(db: Db, segments: Segment[], offset: number, limit: number, indexOnly: boolean) {
+async function readSegments(db: Db, segments: Segment[], offset: number, limit: number, indexOnly: boolean, first?: HitRow[]) {
   const rows: HitRow[] = [];
   let skip = offset;
   let before = 0;
-  for (const segment of segments) {
+  for (const [i, segment] of segments.entries()) {
     const need = limit + 1 - rows.length;
     if (need <= 0) break;
-    const slice = await queryRows<HitRow>(db, segmentPageSql(segment, skip, need));
+    const slice = i === 0 && first ? first : await queryRows<HitRow>(db, segmentPageSql(segment, skip, need));
     rows.push(...slice);
     if (slice.length > 0 || skip === 0) {
       before += skip;
@@ -213,40 +209,40 @@ async function readSegments(db: Db, segments: Segment[], offset: number, limit: 
   return { rows: rows.slice(0, limit), hasMore, total: hasMore ? null : before + rows.length };
 }
 
-/** Above this many matches, a search without facets reports this number (see countUpTo). */
+/** Above this many matches, a search without facets reports this number (see countUpToSql). */
 export const MAX_COUNTED_MATCHES = 1000;
 
 /**
- * How many documents match when no facet scan counted them and the results go on past this
- * page: exact up to 1,000, else 1,000 — as Meilisearch's maxTotalHits — so that a broad word
- * does not read every matching row to print a number. (Planner estimates were tried: for a
- * Chinese word they multiply its bigrams' frequencies as if independent, and say 21 for
- * 五常大米's 2,700 matches.)
+ * How many documents match, when no facet scan counts them: exact up to 1,000, else 1,000 — as
+ * Meilisearch's maxTotalHits — so that a broad word does not read every matching row to print
+ * a number. (Planner estimates were tried: for a Chinese word they multiply its bigrams'
+ * frequencies as if independent, and say 21 for 五常大米's 2,700 matches.)
  */
-async function countUpTo(db: Db, where: SQL, limit: number, indexOnly: boolean): Promise<number> {
-  const [row] = await readMatches<{ n: number }>(
-    db,
-    sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${limit}) m`,
-    indexOnly,
-  );
-  return row?.n ?? 0;
+function countUpToSql(where: SQL, limit: number): SQL {
+  return sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM search_documents sd WHERE ${where} LIMIT ${limit}) m`;
 }
 
 /**
- * Runs a statement that reads matches without ordering them (a count, the facet scan) with
+ * Runs statements that read matches without ordering them (counts, the facet scan), with
  * sequential scans off when there are words to match. The planner prices `tokens @@ query` as
  * one cheap operator, so for a common word it would scan the table and test every row (43 ms
  * for `qicheng` on 100,000 products, 270 ms for a facet scan) where the GIN index finds the
- * same rows in a few. SET LOCAL ends with the transaction: pass the application's database,
+ * same rows in a few. The statements go out together on one connection, in order, without
+ * waiting for each reply. SET LOCAL ends with the transaction: pass the application's database,
  * not a caller's transaction.
  */
-async function readMatches<T>(db: Db, statement: SQL, indexOnly: boolean): Promise<T[]> {
-  if (!indexOnly) return queryRows<T>(db, statement);
-  return db.transaction(async (tx) => {
-    // Sent together: the connection runs them in order, without waiting for a reply in between.
-    const [, rows] = await Promise.all([tx.execute(sql`SET LOCAL enable_seqscan = off`), queryRows<T>(tx as unknown as Db, statement)]);
-    return rows;
+async function readMatches(db: Db, statements: SQL[], indexOnly: boolean): Promise<unknown[][]> {
+  if (!indexOnly) return Promise.all(statements.map((s) => queryRows(db, s)));
+  return db.transaction(async (transaction) => {
+    const tx = transaction as unknown as Db;
+    const [, ...results] = await Promise.all([tx.execute(sql`SET LOCAL enable_seqscan = off`), ...statements.map((s) => queryRows(tx, s))]);
+    return results as unknown[][];
   });
+}
+
+async function countWhere(db: Db, where: SQL, indexOnly: boolean): Promise<number> {
+  const [[row]] = (await readMatches(db, [sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`], indexOnly)) as [{ n: number }[]];
+  return row?.n ?? 0;
 }
 
 interface FacetRow {
@@ -321,16 +317,18 @@ export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {
     async search(query: SearchQuery): Promise<SearchResult> {
       const where = matchCondition(query.q, query.filters);
       const hasWords = queryTokens(query.q).length > 0;
+      const segments = searchSegments(query.q, query.filters, query.sort);
       const offset = (query.page - 1) * query.pageSize;
-      const [page, facetRows] = await Promise.all([
-        readSegments(db, searchSegments(query.q, query.filters, query.sort), offset, query.pageSize, hasWords),
-        query.facets ? readMatches<FacetRow>(db, searchFacetsSql(where), hasWords) : Promise.resolve(null),
-      ]);
-      const counted = facetRows ? facetsFromRows(facetRows) : null;
-      const total =
-        counted?.total ??
-        page.total ??
-        Math.max(offset + page.rows.length + 1, await countUpTo(db, where, MAX_COUNTED_MATCHES, hasWords));
+      // The first slice of results and the counts in one round trip; usually that is all.
+      const [first, summary] = await readMatches(
+        db,
+        [segmentPageSql(segments[0]!, offset, query.pageSize + 1), query.facets ? searchFacetsSql(where) : countUpToSql(where, MAX_COUNTED_MATCHES)],
+        hasWords,
+      );
+      const page = await readSegments(db, segments, offset, query.pageSize, hasWords, first as HitRow[]);
+      const counted = query.facets ? facetsFromRows(summary as FacetRow[]) : null;
+      const capped = (summary as { count: number }[])[0]?.count ?? 0;
+      const total = counted?.total ?? page.total ?? Math.max(offset + page.rows.length + 1, capped);
       return {
         hits: page.rows.map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
         total,
