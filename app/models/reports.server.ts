@@ -816,6 +816,13 @@ export interface UnsoldFlag {
   reportIds: string[];
 }
 
+/** Notices for the origin regions of these products (checkout: the goods in the cart). */
+export async function getDelayNoticesForProducts(db: Db, productIds: readonly number[]): Promise<DelayNotice[]> {
+  if (productIds.length === 0) return [];
+  const rows = await db.selectDistinct({ code: products.originRegionCode }).from(products).where(inArray(products.id, [...productIds]));
+  return getDelayNoticesForRegions(db, rows.map((r) => r.code));
+}
+
 /** Products named by open 产品滞销 reports, for the zone's urgent ranking (soonest deadline first, unknown last). */
 export async function listProductsFlaggedUnsold(db: Db): Promise<UnsoldFlag[]> {
   const rows = await queryRows<{ product_id: number; deadline: string | null; report_ids: string[] | string }>(

@@ -187,6 +187,23 @@ describeEachDriver('catalog', (t) => {
     expect((await listUrgentProducts(db, { today: TODAY, limit: 100 })).map((c) => c.slug)).not.toContain('wuchang-dami-5kg');
   });
 
+  it('tells checkout which goods come from a region with an open 物流受阻 report, until it is resolved', async () => {
+    const { getDelayNoticesForProducts } = await import('~/models/reports.server');
+    const rows = await db.select({ id: products.id, slug: products.slug }).from(products);
+    const bySlug = new Map(rows.map((r) => [r.slug, r.id]));
+    const crayfish = DEMO_PRODUCTS.find((p) => p.slug.startsWith('qianjiang-longxia'))!;
+    const orange = bySlug.get('zigui-qicheng-5kg-gift-box')!;
+    const [report] = await db
+      .insert(logisticsReports)
+      .values({ kind: 'logistics_blocked', cause: 'cold_chain_shortage', regionCode: '429005', provinceCode: '420000', summary: '潜江冷链车辆不足', contactName: '李', contactPhone: '13900000001' })
+      .returning({ id: logisticsReports.id });
+    const notices = await getDelayNoticesForProducts(db, [bySlug.get(crayfish.slug)!, orange]);
+    expect(notices.map((n) => n.summary)).toEqual(['潜江冷链车辆不足']);
+    expect(await getDelayNoticesForProducts(db, [orange])).toEqual([]);
+    await db.update(logisticsReports).set({ status: 'resolved' }).where(eq(logisticsReports.id, report!.id));
+    expect(await getDelayNoticesForProducts(db, [bySlug.get(crayfish.slug)!])).toEqual([]);
+  });
+
   it('returns cards by id in the order given, skipping ids that are not listed', async () => {
     const rows = await db.select({ id: products.id, slug: products.slug }).from(products);
     const bySlug = new Map(rows.map((r) => [r.slug, r.id]));

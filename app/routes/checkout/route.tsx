@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { addressFieldsSchema, createAddress, deliveryRegionOptions, getAddress, listAddresses, listProvinces } from '~/models/addresses.server';
 import { getCartView, resolveVisitorCart } from '~/models/cart.server';
 import { orderPath, placeOrder, startOnlinePayment, type CheckoutProblem } from '~/models/checkout.server';
+import { getDelayNoticesForProducts } from '~/models/reports.server';
+import { DelayNotice, delayNoticeLinks } from '~/components/delay-notice';
 import catalogStyles from '~/styles/catalog.css';
 import checkoutStyles from '~/styles/checkout.css';
 import { getOptionalUser } from '~/utils/auth.server';
@@ -16,6 +18,7 @@ import { availablePaymentMethods, checkCheckoutRate, checkoutSchema, paymentsPor
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },
+  ...delayNoticeLinks(),
 ];
 
 export const meta: MetaFunction = () => [{ title: '结算 · 地标助农' }, { name: 'robots', content: 'noindex' }];
@@ -44,6 +47,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       paymentMethods: availablePaymentMethods(app),
       signedIn: Boolean(user),
       bankTransferHours: app.env.BANK_TRANSFER_EXPIRY_HOURS,
+      // Shipping from a region with an open 物流受阻 report may be late: say so before payment.
+      delayNotices: await getDelayNoticesForProducts(app.db, [...new Set(cart.groups.flatMap((g) => g.lines.map((l) => l.productId)))]),
     },
     { headers },
   );
@@ -126,6 +131,7 @@ export default function CheckoutRoute() {
   return (
     <section className="checkout-page">
       <h1>{t('orders:checkout.title')}</h1>
+      <DelayNotice notices={loaderData.delayNotices} />
       <CheckoutForm
         data={loaderData}
         lastResult={actionData?.result}
