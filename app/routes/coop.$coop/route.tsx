@@ -21,6 +21,9 @@ export default function CooperativePortal() {
   const links = [
     { to: base, label: t('coop:nav.dashboard'), end: true },
     { to: `${base}/products`, label: t('coop:nav.products') },
+    { to: `${base}/orders`, label: t('coop:fulfilment.nav.orders') },
+    { to: `${base}/claims`, label: t('coop:fulfilment.nav.claims') },
+    { to: `${base}/settlement`, label: t('coop:fulfilment.nav.settlement') },
     { to: `${base}/import`, label: t('coop:nav.importExport') },
     { to: `${base}/members`, label: t('coop:nav.members') },
     { to: `${base}/gi-authorizations`, label: t('coop:nav.giAuthorizations') },

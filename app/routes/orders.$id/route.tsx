@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
+import { Form, useActionData, useLoaderData, useSearchParams, Outlet } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { resolveVisitorCart } from '~/models/cart.server';
 import { startOnlinePayment } from '~/models/checkout.server';
@@ -120,6 +120,11 @@ export default function OrderRoute() {
         </p>
       ) : null}
       {params.get('t') ? <p className="order-page__keep-link">{t('orders:detail.keepLink')}</p> : null}
+      {params.get('claim') === 'filed' ? (
+        <p className="form-notice" role="status">
+          {t('coop:fulfilment.notices.claimFiled')}
+        </p>
+      ) : null}
       {actionData?.problem ? (
         <p className="form-error" role="alert">
           {t(`orders:detail.payProblems.${actionData.problem}`)}
@@ -175,6 +180,8 @@ export default function OrderRoute() {
           </dd>
         </dl>
       </section>
+      {/* /orders/:id/claims/new renders here, below the order it is about. */}
+      <Outlet />
     </article>
   );
 }
