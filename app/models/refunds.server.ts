@@ -10,8 +10,9 @@
  *
  * A succeeded refund is applied once (applySucceededRefund): one negative settlement entry (the
  * unique index on refund_id guards it) and refunded_fen raised on the cooperative order and the
- * order (their check constraints cap both). The Stripe webhook only moves the refund's status, so
- * settleSucceededRefunds applies any succeeded refund it finds unapplied.
+ * order (their check constraints cap both). The Stripe webhook applies a refund it moves to
+ * succeeded the same way; settleSucceededRefunds is the safety net for any succeeded refund still
+ * unapplied.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { cooperativeOrders, cooperatives, orders, payments, refunds } from '~/db/schema';

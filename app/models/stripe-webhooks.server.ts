@@ -15,6 +15,7 @@ import { and, asc, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizz
 import type Stripe from 'stripe';
 import { jobs, orders, payments, refunds, webhookEvents } from '~/db/schema';
 import { recordAudit } from '~/models/audit.server';
+import { applySucceededRefund } from '~/models/refunds.server';
 import { cancelUnpaidOrder, markOrderPaid, markPaymentFailed, PaymentAmountMismatchError } from '~/models/orders.server';
 import type { Db } from '~/utils/db.server';
 import { enqueueJob, type JobHandler } from '~/utils/jobs.server';
@@ -229,20 +230,44 @@ function ourRefundStatus(status: string | null): RefundStatus {
   return 'pending';
 }
 
+/** Our refund row for a Stripe refund, locked: by provider_refund_id, else by the row id we sent in its metadata. */
+async function lockRefundRow(tx: Db, refund: Pick<Stripe.Refund, 'id' | 'amount'> & { metadata?: Stripe.Refund['metadata'] }) {
+  const [byProviderId] = await tx.select().from(refunds).where(eq(refunds.providerRefundId, refund.id)).for('update');
+  if (byProviderId) return byProviderId;
+  // The event can come before the refund call's answer was saved, or after that call timed out
+  // (the row stays pending without Stripe's id): the metadata names the row. Its amount must match.
+  const ourId = refund.metadata?.refundId;
+  if (!ourId || !UUID.test(ourId)) return null;
+  const [byOurId] = await tx
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.id, ourId), isNull(refunds.providerRefundId), eq(refunds.amountFen, refund.amount)))
+    .for('update');
+  return byOurId ?? null;
+}
+
 /**
- * Brings our refund row (by provider_refund_id) to the refund's status at Stripe. Returns the new
- * status when it changed. A refund that failed is audited for a coordinator (the money did not
- * reach the buyer); the settlement correction belongs to the refund model.
+ * Brings our refund row (by provider_refund_id, or the row id in the refund's metadata) to the
+ * refund's status at Stripe. Returns the new status when it changed. A refund that succeeded is
+ * applied by the refund model once (the negative settlement entry of its cooperative order, the
+ * refunded amounts, the buyer's notification; a repeat applies nothing). A refund that failed is
+ * audited for a coordinator (the money did not reach the buyer).
  */
-export async function applyRefundUpdate(tx: Db, refund: Pick<Stripe.Refund, 'id' | 'status' | 'amount' | 'failure_reason' | 'payment_intent'>, ctx: StripeEventContext): Promise<RefundStatus | null> {
-  const [row] = await tx.select().from(refunds).where(eq(refunds.providerRefundId, refund.id)).for('update');
+export async function applyRefundUpdate(
+  tx: Db,
+  refund: Pick<Stripe.Refund, 'id' | 'status' | 'amount' | 'failure_reason' | 'payment_intent'> & { metadata?: Stripe.Refund['metadata'] },
+  ctx: StripeEventContext,
+): Promise<RefundStatus | null> {
+  const row = await lockRefundRow(tx, refund);
   if (!row) {
     ctx.logger.info({ refundId: refund.id, status: refund.status }, 'Stripe refund not recorded here (yet)');
     return null;
   }
+  if (!row.providerRefundId) await tx.update(refunds).set({ providerRefundId: refund.id, updatedAt: ctx.now }).where(eq(refunds.id, row.id));
   const to = ourRefundStatus(refund.status);
   if (to === row.status || !REFUND_TRANSITIONS[row.status].includes(to)) return null;
   await tx.update(refunds).set({ status: to, updatedAt: ctx.now }).where(eq(refunds.id, row.id));
+  if (to === 'succeeded') await applySucceededRefund(tx, row.id, ctx.now, 'stripe');
   if (to === 'failed') {
     const [payment] = await tx.select({ orderId: payments.orderId }).from(payments).where(eq(payments.id, row.paymentId));
     ctx.logger.warn({ refundId: refund.id, cooperativeOrderId: row.cooperativeOrderId, failureReason: refund.failure_reason }, 'Stripe refund failed');

@@ -6,11 +6,12 @@ import crypto from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, jobs, orders, payments, productVariants, refunds, webhookEvents, cooperativeOrders } from '~/db/schema';
+import { auditEvents, jobs, orders, payments, productVariants, refunds, settlementEntries, webhookEvents, cooperativeOrders } from '~/db/schema';
 import { ensureCart, addToCart } from '~/models/cart.server';
 import { placeOrder, startOnlinePayment } from '~/models/checkout.server';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { cancelUnpaidOrder } from '~/models/orders.server';
+import { createRefund } from '~/models/refunds.server';
 import { STRIPE_SWEEP_JOB, stripeSweepJobHandler, sweepStripeCheckouts } from '~/models/stripe-webhooks.server';
 import { action, loader } from '~/routes/webhooks.stripe/route';
 import type { AppContext } from '~/utils/context.server';
@@ -310,6 +311,152 @@ describeEachDriver('Stripe webhook and expiry sweeper', (t) => {
       const unrecorded = (await auditsFor(orderId)).filter((a) => a.action === 'refund.unrecorded');
       expect(unrecorded).toHaveLength(1);
       expect(unrecorded[0]!.data).toMatchObject({ refundedAtStripeFen: 1200, recordedFen: 500 });
+    });
+  });
+
+  describe('a refund of one cooperative order settled by its events', () => {
+    /** A guest's paid Stripe order with a part from each of two cooperatives. */
+    async function paidTwoCooperativeOrder() {
+      const [first, second] = await queryRows<{ id: number; cooperative_id: number }>(
+        app.db,
+        sql`SELECT DISTINCT ON (p.cooperative_id) v.id, p.cooperative_id FROM product_variants v JOIN products p ON p.id = v.product_id
+            JOIN cooperatives c ON c.id = p.cooperative_id
+            WHERE v.active AND p.status = 'published' AND c.verification_status = 'verified' AND v.stock >= 10
+            ORDER BY p.cooperative_id, v.id LIMIT 2`,
+      );
+      if (!first || !second) throw new Error('the demo data has no two cooperatives with stock');
+      const now = clock();
+      const { cartId } = await ensureCart(app.db, { userId: null, guestCartId: null }, now);
+      const owner = { userId: null, guestCartId: cartId };
+      for (const variant of [first, second]) await addToCart(app.db, { cartId, variantId: variant.id, quantity: 1, now });
+      const placed = await placeOrder(app.db, {
+        owner,
+        idempotencyKey: crypto.randomUUID(),
+        address: { recipient: '张三', mobile: '13800138000', regionCode, detail: '解放大道 1 号' },
+        contactEmail: 'buyer@example.com',
+        paymentMethod: 'stripe',
+        now,
+        secret: app.sessionSecret,
+        bankTransferExpiryHours: 48,
+        stripeCheckoutExpiryMinutes: 60,
+      });
+      if (!placed.ok) throw new Error(`checkout refused: ${JSON.stringify(placed.problem)}`);
+      const started = await startOnlinePayment(app.db, stripe, {
+        orderId: placed.orderId,
+        owner,
+        successUrl: `https://shop.example/orders/${placed.orderId}?checkout=done`,
+        cancelUrl: `https://shop.example/orders/${placed.orderId}`,
+        stripeCheckoutExpiryMinutes: 60,
+        now,
+      });
+      if (!started.ok) throw new Error(`session not started: ${started.problem}`);
+      const [payment] = await app.db.select().from(payments).where(eq(payments.orderId, placed.orderId));
+      const paid = double.completeSession(payment!.providerSessionId!);
+      expect((await deliver(double.event('checkout.session.completed', paid))).status).toBe(200);
+      const coops = await app.db.select().from(cooperativeOrders).where(eq(cooperativeOrders.orderId, placed.orderId));
+      expect(coops.map((c) => c.status)).toEqual(['awaiting_shipment', 'awaiting_shipment']);
+      return {
+        orderId: placed.orderId,
+        paymentIntentId: paid.payment_intent!,
+        refunded: coops.find((c) => c.cooperativeId === first.cooperative_id)!,
+        other: coops.find((c) => c.cooperativeId === second.cooperative_id)!,
+      };
+    }
+
+    const ledgerOf = (cooperativeOrderId: string) =>
+      app.db
+        .select({ id: settlementEntries.id, kind: settlementEntries.kind, amountFen: settlementEntries.amountFen, refundId: settlementEntries.refundId })
+        .from(settlementEntries)
+        .where(eq(settlementEntries.cooperativeOrderId, cooperativeOrderId))
+        .orderBy(settlementEntries.id);
+
+    /** Refunds 500 fen of one part through the refund model; Stripe answers the refund pending. */
+    async function pendingRefund(cooperativeOrder: { id: string; cooperativeId: number }) {
+      double.setRefundStatus('pending');
+      const outcome = await createRefund(app.db, stripe, {
+        cooperativeOrderId: cooperativeOrder.id,
+        cooperativeId: cooperativeOrder.cooperativeId,
+        amountFen: 500,
+        reason: '部分破损',
+        actorUserId: null,
+        now: clock(),
+      });
+      double.setRefundStatus('succeeded');
+      expect(outcome).toMatchObject({ ok: true, status: 'pending' });
+      if (!outcome.ok) throw new Error('refund refused');
+      return outcome.refundId;
+    }
+
+    async function expectOneRefundEntry(order: Awaited<ReturnType<typeof paidTwoCooperativeOrder>>, refundId: string, otherLedger: unknown) {
+      const ledger = await ledgerOf(order.refunded.id);
+      expect(ledger.filter((e) => e.kind === 'refund')).toEqual([expect.objectContaining({ amountFen: -500, refundId })]);
+      expect(ledger.reduce((sum, e) => sum + e.amountFen, 0)).toBe(order.refunded.goodsFen + order.refunded.shippingFen - 500);
+      expect(await ledgerOf(order.other.id)).toEqual(otherLedger);
+      const [refunded] = await app.db.select().from(cooperativeOrders).where(eq(cooperativeOrders.id, order.refunded.id));
+      const [other] = await app.db.select().from(cooperativeOrders).where(eq(cooperativeOrders.id, order.other.id));
+      const [row] = await app.db.select().from(orders).where(eq(orders.id, order.orderId));
+      expect([refunded!.refundedFen, other!.refundedFen, row!.refundedFen]).toEqual([500, 0, 500]);
+      expect((await app.db.select().from(refunds).where(eq(refunds.id, refundId)))[0]!.status).toBe('succeeded');
+    }
+
+    it('writes one negative entry for that cooperative order when refund.updated says succeeded, however often it comes', async () => {
+      const order = await paidTwoCooperativeOrder();
+      const otherLedger = await ledgerOf(order.other.id);
+      expect(otherLedger.map((e) => e.kind).sort()).toContain('goods');
+      const refundId = await pendingRefund(order.refunded);
+      const [row] = await app.db.select().from(refunds).where(eq(refunds.id, refundId));
+      expect(row!.providerRefundId).toMatch(/^re_/);
+      // Pending at Stripe: nothing in the ledger yet.
+      expect((await ledgerOf(order.refunded.id)).filter((e) => e.kind === 'refund')).toEqual([]);
+
+      const updated = double.event('refund.updated', double.settleRefund(row!.providerRefundId!, 'succeeded'));
+      expect((await deliver(updated)).status).toBe(200);
+      expect((await deliver(updated)).status).toBe(200);
+      // The same news in another event, and two at once: still applied once.
+      const again = double.event('refund.updated', double.refunds.get(row!.providerRefundId!)!);
+      expect((await Promise.all([deliver(again), deliver(again)])).map((r) => r.status)).toEqual([200, 200]);
+      await expectOneRefundEntry(order, refundId, otherLedger);
+    });
+
+    it('writes one negative entry when charge.refunded carries the refund (API versions before 2022-11-15), delivered twice', async () => {
+      const order = await paidTwoCooperativeOrder();
+      const otherLedger = await ledgerOf(order.other.id);
+      const refundId = await pendingRefund(order.refunded);
+      const [row] = await app.db.select().from(refunds).where(eq(refunds.id, refundId));
+      const settled = double.settleRefund(row!.providerRefundId!, 'succeeded');
+      const charge = { ...double.chargeFor(order.paymentIntentId), refunds: { object: 'list', data: [settled], has_more: false, url: '/v1/refunds' } };
+      const event = double.event('charge.refunded', charge);
+      expect((await deliver(event)).status).toBe(200);
+      expect((await deliver(event)).status).toBe(200);
+      expect((await deliver(double.event('charge.refunded', charge))).status).toBe(200);
+      await expectOneRefundEntry(order, refundId, otherLedger);
+      expect((await auditsFor(order.orderId)).filter((a) => a.action === 'refund.unrecorded')).toHaveLength(0);
+    });
+
+    it('finds the refund by the row id in its metadata when the event beats the answer to the refund call', async () => {
+      const order = await paidTwoCooperativeOrder();
+      const otherLedger = await ledgerOf(order.other.id);
+      // Stripe makes the refund but answers after the client gave up: the row stays pending without Stripe's id.
+      double.setRefundStatus('pending');
+      double.setLatency(1500);
+      const outcome = await createRefund(app.db, stripe, {
+        cooperativeOrderId: order.refunded.id,
+        cooperativeId: order.refunded.cooperativeId,
+        amountFen: 500,
+        reason: '部分破损',
+        actorUserId: null,
+        now: clock(),
+      });
+      double.setLatency(0);
+      double.setRefundStatus('succeeded');
+      expect(outcome).toMatchObject({ ok: false, problem: 'provider_unavailable' });
+      const refundId = outcome.ok ? '' : outcome.refundId!;
+      expect((await app.db.select().from(refunds).where(eq(refunds.id, refundId)))[0]).toMatchObject({ status: 'pending', providerRefundId: null });
+      const atStripe = [...double.refunds.values()].find((r) => r.metadata.refundId === refundId)!;
+
+      expect((await deliver(double.event('refund.updated', double.settleRefund(atStripe.id, 'succeeded')))).status).toBe(200);
+      await expectOneRefundEntry(order, refundId, otherLedger);
+      expect((await app.db.select().from(refunds).where(eq(refunds.id, refundId)))[0]!.providerRefundId).toBe(atStripe.id);
     });
   });
 
