@@ -34,6 +34,11 @@ export const RATE_LIMITS = {
   passwordResetIp: { limit: 10, windowMs: HOUR },
   /** Quietly stops mail-bombing one inbox; the page answers the same either way. */
   passwordResetAccount: { limit: 3, windowMs: HOUR },
+  /**
+   * Search suggestions fire per keystroke (debounced), and many buyers may share one address
+   * behind a carrier's NAT: generous, it only stops a script hammering the search.
+   */
+  searchSuggestIp: { limit: 600, windowMs: MINUTE },
 } as const satisfies Record<string, RateLimitRule>;
 
 /** Counts one hit against `key` and says whether it is within the limit. */

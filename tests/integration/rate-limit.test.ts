@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createUser } from '~/models/user.server';
 import { action as forgotAction } from '~/routes/forgot-password/route';
 import { action as loginAction } from '~/routes/login/route';
+import { loader as suggestLoader } from '~/routes/search.suggest/route';
 import { action as signupAction } from '~/routes/signup/route';
 import type { AppContext } from '~/utils/context.server';
 import { getClientIp, hitRateLimit, RATE_LIMITS, resetRateLimit } from '~/utils/rate-limit.server';
@@ -161,6 +162,44 @@ describeEachDriver('rate limits', (t) => {
       }
       expect(statuses.slice(0, -1).every((s) => s === 302)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
+    });
+  });
+
+  describe('search suggestions', () => {
+    const suggest = (app: AppContext, q: string, ip: string) =>
+      suggestLoader({ request: new Request(`http://localhost/search/suggest?q=${encodeURIComponent(q)}`, { headers: { 'X-Forwarded-For': ip } }), params: {}, context: { app } });
+
+    it('answers one address 600 suggestions a minute, then 429 with Retry-After and an empty list, never cached', async () => {
+      let clock = new Date(start.getTime() + 15_000);
+      const app = createTestApp(t.database, {}, () => clock);
+      const { limit, windowMs } = RATE_LIMITS.searchSuggestIp;
+      expect(limit).toBeGreaterThanOrEqual(600);
+      expect(windowMs).toBe(MINUTE);
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < limit; i += 1) {
+        const status = (await suggest(app, `脐${i % 10}`, '203.0.113.120')).status;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+      expect(Object.fromEntries(statuses)).toEqual({ 200: limit });
+
+      const refused = await suggest(app, '脐橙', '203.0.113.120');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('Retry-After')).toBe('60');
+      expect(refused.headers.get('Cache-Control')).toBe('no-store');
+      expect(await refused.json()).toEqual([]);
+
+      // Another address is counted apart; an empty box costs nothing and is never refused.
+      expect((await suggest(app, '脐橙', '203.0.113.121')).status).toBe(200);
+      const blank = await suggest(app, ' ', '203.0.113.120');
+      expect(blank.status).toBe(200);
+      expect(await blank.json()).toEqual([]);
+
+      clock = new Date(start.getTime() + 15_000 + 30_000);
+      const later = await suggest(app, '脐橙', '203.0.113.120');
+      expect(later.status).toBe(429);
+      expect(later.headers.get('Retry-After')).toBe('30');
+      clock = new Date(start.getTime() + 15_000 + windowMs);
+      expect((await suggest(app, '脐橙', '203.0.113.120')).status).toBe(200);
     });
   });
 });
