@@ -45,7 +45,10 @@ export type PaymentMethod = Order['paymentMethod'];
 
 // ---------------------------------------------------------------- state machines
 
-/** The only order transitions there are. A paid order is cancelled only after a full refund (part 2). */
+/**
+ * The only order transitions there are. A paid order is cancelled only when none of its
+ * cooperative orders is live any more and its money went back in full (closeRefundedOrder).
+ */
 export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending_payment: ['paid', 'cancelled'],
   paid: ['completed', 'cancelled'],
@@ -162,6 +165,8 @@ export async function transitionCooperativeOrder(
         ...(to === 'cancelled' ? { cancelledAt: now } : {}),
       })
       .where(eq(cooperativeOrders.id, cooperativeOrderId));
+    // The last live part of a paid order whose money already went back: the order is over too.
+    if (to === 'cancelled') await closeRefundedOrder(tx, { orderId: row.orderId, now });
     if (notifyBuyer) {
       const [order] = await tx.select().from(orders).where(eq(orders.id, row.orderId));
       const [cooperative] = await tx.select({ legalName: cooperatives.legalName }).from(cooperatives).where(eq(cooperatives.id, row.cooperativeId));
@@ -173,6 +178,29 @@ export async function transitionCooperativeOrder(
     }
     return { changed: true, from: row.status };
   });
+}
+
+/**
+ * A paid order whose every cooperative order is cancelled and whose total has been refunded in
+ * full is cancelled (reason 'refunded'), so it no longer reads as paid. Its payment stays
+ * succeeded: the money came, and the refunds record its way back. Anything else is left alone
+ * (`changed: false`): an unpaid order, a live part, a refund still pending at Stripe. Called when
+ * a cooperative order is cancelled and when a refund is applied; the caller holds the order lock
+ * or takes it here (order first, as every change to an order does).
+ */
+export async function closeRefundedOrder(db: Db, { orderId, now }: { orderId: string; now: Date }): Promise<{ changed: boolean }> {
+  const [order] = await db.select({ status: orders.status, totalFen: orders.totalFen, refundedFen: orders.refundedFen, number: orders.number }).from(orders).where(eq(orders.id, orderId));
+  if (order?.status !== 'paid' || order.refundedFen < order.totalFen) return { changed: false };
+  const [live] = await db
+    .select({ n: count() })
+    .from(cooperativeOrders)
+    .where(and(eq(cooperativeOrders.orderId, orderId), ne(cooperativeOrders.status, 'cancelled')));
+  if (Number(live?.n ?? 0) > 0) return { changed: false };
+  const { changed } = await transitionOrder(db, { orderId, to: 'cancelled', now, cancelReason: 'refunded' });
+  if (changed) {
+    await recordAudit(db, { actorUserId: null, action: 'order.cancelled', entityType: 'order', entityId: orderId, data: { number: order.number, reason: 'refunded', refundedFen: order.refundedFen } });
+  }
+  return { changed };
 }
 
 /** Moves a payment to `to`; refuses any transition not in PAYMENT_TRANSITIONS. */

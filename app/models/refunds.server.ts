@@ -10,14 +10,15 @@
  *
  * A succeeded refund is applied once (applySucceededRefund): one negative settlement entry (the
  * unique index on refund_id guards it) and refunded_fen raised on the cooperative order and the
- * order (their check constraints cap both). The Stripe webhook applies a refund it moves to
- * succeeded the same way; settleSucceededRefunds is the safety net for any succeeded refund still
- * unapplied.
+ * order (their check constraints cap both); an order whose every part is cancelled and whose
+ * total is refunded in full is then cancelled itself (closeRefundedOrder). The Stripe webhook
+ * applies a refund it moves to succeeded the same way; settleSucceededRefunds is the safety net
+ * for any succeeded refund still unapplied.
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { cooperativeOrders, cooperatives, orders, payments, refunds } from '~/db/schema';
 import { recordAudit } from '~/models/audit.server';
-import { notify } from '~/models/orders.server';
+import { closeRefundedOrder, notify } from '~/models/orders.server';
 import { createI18n } from '~/utils/i18n';
 import { queryRows, type Db } from '~/utils/db.server';
 import { formatFen } from '~/utils/money';
@@ -197,6 +198,8 @@ export async function applySucceededRefund(tx: Db, refundId: string, now: Date, 
     .set({ refundedFen: sql`${orders.refundedFen} + ${refund.amountFen}`, updatedAt: now })
     .where(eq(orders.id, order!.id));
   await notifyBuyerOfRefund(tx, order!, coop!.cooperativeId, refund.amountFen, provider);
+  // The last money of an order whose every part is cancelled: the order is cancelled, not paid.
+  await closeRefundedOrder(tx, { orderId: order!.id, now });
   return true;
 }
 

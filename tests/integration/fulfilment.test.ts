@@ -1,12 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cooperativeMembers, cooperativeOrders, jobs, notifications, orders, payments, settlementEntries } from '~/db/schema';
+import { auditEvents, cooperativeMembers, cooperativeOrders, jobs, notifications, orders, payments, refunds, settlementEntries } from '~/db/schema';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { cancelCooperativeOrder, confirmCod, deliverCooperativeOrder, shipCooperativeOrder, trackingNumberFits } from '~/models/fulfilment.server';
-import { confirmBankTransfer } from '~/models/orders.server';
+import { confirmBankTransfer, markOrderPaid } from '~/models/orders.server';
+import { createRefund, markRefund } from '~/models/refunds.server';
 import { cooperativeOrderBalance } from '~/models/settlement.server';
 import type { AppContext } from '~/utils/context.server';
 import { EMAIL_JOB } from '~/utils/mail.server';
+import type { PaymentsPort } from '~/utils/payments/types';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
 import { checkout, GANNAN, stockOf, userCartWith, userIdByEmail, variantOf, ZIGUI, type VariantFacts } from '../fixtures/checkout';
@@ -31,7 +33,7 @@ describeEachDriver('fulfilment', (t) => {
     ziguiMember = m!.userId;
   });
 
-  async function placed(method: 'bank_transfer' | 'cash_on_delivery', { pay = method === 'bank_transfer' } = {}) {
+  async function placed(method: 'bank_transfer' | 'cash_on_delivery' | 'stripe', { pay = method !== 'cash_on_delivery' } = {}) {
     const cart = await userCartWith(app, customerId, [
       { variantId: zigui.id, quantity: 2 },
       { variantId: gannan.id, quantity: 1 },
@@ -39,7 +41,10 @@ describeEachDriver('fulfilment', (t) => {
     const result = await checkout(app, cart, { paymentMethod: method });
     if (!result.ok) throw new Error(`checkout refused: ${result.problem.code}`);
     const [order] = await app.db.select().from(orders).where(eq(orders.id, result.orderId));
-    if (pay) expect((await confirmBankTransfer(app.db, { orderId: order!.id, amountFen: order!.totalFen, actorUserId: ziguiMember, now: clock })).ok).toBe(true);
+    if (pay && method === 'bank_transfer') expect((await confirmBankTransfer(app.db, { orderId: order!.id, amountFen: order!.totalFen, actorUserId: ziguiMember, now: clock })).ok).toBe(true);
+    if (pay && method === 'stripe') {
+      await markOrderPaid(app.db, { orderId: order!.id, amountFen: order!.totalFen, paymentIntentId: `pi_${order!.id.slice(0, 8)}`, now: clock });
+    }
     const coops = await app.db.select().from(cooperativeOrders).where(eq(cooperativeOrders.orderId, order!.id));
     return { order: order!, z: coops.find((c) => c.cooperativeId === zigui.cooperativeId)!, g: coops.find((c) => c.cooperativeId === gannan.cooperativeId)! };
   }
@@ -129,6 +134,68 @@ describeEachDriver('fulfilment', (t) => {
       expect(await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: 'x' })).toEqual({ ok: false, problem: 'illegal' });
       expect(await stockOf(app.db, zigui.id)).toBe(stockBefore);
       expect((await coopRow(z.id)).status).toBe('shipped');
+    });
+
+    const orderRow = async (id: string) => (await app.db.select().from(orders).where(eq(orders.id, id)))[0]!;
+    const paymentRow = async (orderId: string) => (await app.db.select().from(payments).where(eq(payments.orderId, orderId)))[0]!;
+
+    it('cancels a paid order once every part is cancelled and refunded in full; its payment stays succeeded', async () => {
+      const { order, z, g } = await placed('bank_transfer');
+      await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: '缺货' });
+      expect(await orderRow(order.id)).toMatchObject({ status: 'paid', refundedFen: z.goodsFen + z.shippingFen });
+      const last = await cancelCooperativeOrder(app.db, null, { ...acting(g.cooperativeId, g.id), reason: '缺货' });
+      expect(last).toMatchObject({ ok: true, changed: true, refund: { ok: true, status: 'succeeded' } });
+
+      const after = await orderRow(order.id);
+      expect(after).toMatchObject({ status: 'cancelled', cancelReason: 'refunded', refundedFen: order.totalFen, paidAt: clock, cancelledAt: clock });
+      expect((await paymentRow(order.id)).status).toBe('succeeded');
+      expect((await cooperativeOrderBalance(app.db, z.id)).netFen).toBe(0);
+      expect((await cooperativeOrderBalance(app.db, g.id)).netFen).toBe(0);
+      const told = await app.db.select().from(notifications).where(and(eq(notifications.userId, customerId), eq(notifications.kind, 'order.cancelled'), eq(notifications.link, `/orders/${order.id}`)));
+      expect(told).toHaveLength(1);
+      expect(told[0]!.body).toContain('全额退回');
+      const audits = await app.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'order.cancelled'), eq(auditEvents.entityId, order.id)));
+      expect(audits.map((a) => a.data)).toEqual([expect.objectContaining({ reason: 'refunded', refundedFen: order.totalFen })]);
+      // Nothing left to cancel or refund: a repeat changes nothing.
+      expect(await cancelCooperativeOrder(app.db, null, { ...acting(g.cooperativeId, g.id), reason: '缺货' })).toEqual({ ok: true, changed: false, refund: null });
+      expect((await orderRow(order.id)).status).toBe('cancelled');
+    });
+
+    it('keeps a paid Stripe order paid while a cancelled part’s refund is pending, and cancels it when the last refund succeeds', async () => {
+      const { order, z, g } = await placed('stripe');
+      const port: PaymentsPort = {
+        provider: 'stripe',
+        startCheckout: () => Promise.reject(new Error('unused')),
+        expireCheckout: () => Promise.resolve(),
+        refund: async (request) => ({ providerRefundId: `re_${request.idempotencyKey.slice(0, 8)}`, status: 'pending' }),
+      };
+      for (const part of [z, g]) {
+        expect(await cancelCooperativeOrder(app.db, port, { ...acting(part.cooperativeId, part.id), reason: '缺货' })).toMatchObject({ ok: true, refund: { ok: true, status: 'pending' } });
+      }
+      expect(await orderRow(order.id)).toMatchObject({ status: 'paid', refundedFen: 0 });
+      const pending = await app.db.select().from(refunds).where(eq(refunds.paymentId, (await paymentRow(order.id)).id));
+      expect(pending.map((r) => r.status)).toEqual(['pending', 'pending']);
+
+      await markRefund(app.db, { refundId: pending[0]!.id, status: 'succeeded', now: clock });
+      expect((await orderRow(order.id)).status).toBe('paid');
+      await markRefund(app.db, { refundId: pending[1]!.id, status: 'succeeded', now: clock });
+      await markRefund(app.db, { refundId: pending[1]!.id, status: 'succeeded', now: clock });
+      expect(await orderRow(order.id)).toMatchObject({ status: 'cancelled', cancelReason: 'refunded', refundedFen: order.totalFen });
+      expect((await paymentRow(order.id)).status).toBe('succeeded');
+    });
+
+    it('cancels a paid order when its last part is cancelled after refunds already paid back all of it', async () => {
+      const { order, z, g } = await placed('bank_transfer');
+      for (const part of [z, g]) {
+        const refund = await createRefund(app.db, null, { cooperativeOrderId: part.id, cooperativeId: part.cooperativeId, amountFen: part.goodsFen + part.shippingFen, reason: '破损', actorUserId: ziguiMember, now: clock });
+        expect(refund).toMatchObject({ ok: true, status: 'succeeded' });
+      }
+      // Refunded in full but still live parts: the order stays paid.
+      expect(await orderRow(order.id)).toMatchObject({ status: 'paid', refundedFen: order.totalFen });
+      expect(await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: true, changed: true, refund: null });
+      expect((await orderRow(order.id)).status).toBe('paid');
+      expect(await cancelCooperativeOrder(app.db, null, { ...acting(g.cooperativeId, g.id), reason: '缺货' })).toEqual({ ok: true, changed: true, refund: null });
+      expect(await orderRow(order.id)).toMatchObject({ status: 'cancelled', cancelReason: 'refunded' });
     });
 
     it('cancels an unpaid order with its payment when its last part is cancelled, restocking each part once', async () => {
