@@ -2,6 +2,7 @@
 // headers for fingerprinted assets, /healthz through Remix, and graceful shutdown.
 import path from 'node:path';
 import { createRequestHandler } from '@remix-run/express';
+import { createRequestHandler as createRemixHandler } from '@remix-run/node';
 import compression from 'compression';
 import express from 'express';
 
@@ -18,6 +19,22 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   const server = express();
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
+  // A request id on every response and every log line written while serving it; an access line
+  // per request (no query string: searches and tokens stay out of the logs).
+  server.use((req, res, next) => {
+    const requestId = entry.requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    const started = performance.now();
+    entry.runWithRequestId(requestId, () => {
+      res.on('finish', () => {
+        app.logger.info(
+          { method: req.method, path: req.path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10, cache: res.getHeader('X-Page-Cache') },
+          'request',
+        );
+      });
+      next();
+    });
+  });
   server.use(compression());
   server.use(entry.securityHeaders());
   server.use((req, res, next) => {
@@ -45,6 +62,18 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     req.headers['x-forwarded-for'] = req.ip ?? '';
     next();
   });
+  // Anonymous visitors' catalog pages come from the full-page cache (app/utils/page-cache.server.ts).
+  let pageCache = null;
+  if (env.PAGE_CACHE) {
+    const remix = createRemixHandler(build, env.NODE_ENV);
+    pageCache = entry.createPageCache({
+      db: app.db,
+      logger: app.logger,
+      ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
+      render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
+    });
+    server.use((req, res, next) => pageCache.middleware(req, res, next));
+  }
   server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (_req, res) => ({ app, cspNonce: res.locals.cspNonce }) }));
 
   const listenPort = port ?? env.PORT;
@@ -68,12 +97,13 @@ export async function startServer({ env: source = process.env, port, quiet = fal
         http.closeIdleConnections?.();
         setTimeout(() => http.closeAllConnections?.(), 5000).unref();
       });
+      pageCache?.stop();
       await background.stop();
       await app.database.close();
     })();
     return closing;
   };
-  return { url, app, close, http };
+  return { url, app, close, http, pageCache };
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}`;

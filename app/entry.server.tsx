@@ -12,6 +12,8 @@ export { createAppContext } from '~/utils/context.server';
 export { parseEnv } from '~/utils/env.server';
 export { startBackgroundWork } from '~/utils/background.server';
 export { isCrossSiteRequest, securityHeaders } from '~/utils/security.server';
+export { createPageCache } from '~/utils/page-cache.server';
+export { requestIdFrom, runWithRequestId } from '~/utils/request-context.server';
 
 export const streamTimeout = 5_000;
 

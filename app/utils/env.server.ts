@@ -61,6 +61,12 @@ export const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    /** The full-page cache for anonymous visitors (see page-cache.server.ts). */
+    PAGE_CACHE: z
+      .enum(['on', 'off'])
+      .default('on')
+      .transform((v) => v === 'on'),
+    PAGE_CACHE_TTL_SECONDS: z.coerce.number().min(1).max(300).default(10),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {

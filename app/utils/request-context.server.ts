@@ -1,0 +1,28 @@
+/**
+ * The request being served, for log lines written anywhere while serving it: server.js runs each
+ * request inside `runWithRequestId`, and the logger's mixin adds `requestId` to every line.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
+
+interface RequestScope {
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestScope>();
+
+/** A proxy's id is kept when it looks like one; anything else is replaced (ids end up in logs). */
+const ACCEPTED_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && ACCEPTED_ID.test(value) ? value : crypto.randomUUID();
+}
+
+export function runWithRequestId<T>(requestId: string, fn: () => T): T {
+  return storage.run({ requestId }, fn);
+}
+
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
