@@ -169,4 +169,18 @@ describe('full-page cache for anonymous visitors', () => {
     }
     expect(seen).toBe(stock! - 1);
   });
+
+  it('names every response and its log lines with a request id (a proxy\'s id is kept when well-formed)', async () => {
+    const given = `req-${Date.now()}-abcdef`;
+    const res = await fetch(`${origin}/search?q=%E8%84%90%E6%A9%99`, { headers: { 'X-Request-Id': given } });
+    expect(res.headers.get('x-request-id')).toBe(given);
+    const forged = await fetch(`${origin}/`, { headers: { 'X-Request-Id': '<script>alert(1)</script>' } });
+    expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = server.logs.join('').split('\n').filter((l) => l.includes(given));
+    const access = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request');
+    expect(access).toMatchObject({ requestId: given, method: 'GET', path: '/search', status: 200 });
+    // The query (what someone searched for) stays out of the log.
+    expect(lines.join('')).not.toContain('q=');
+  });
 });
