@@ -44,6 +44,25 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     }
     next();
   });
+  // The app reads the client address from X-Forwarded-For: replace whatever the client sent with
+  // the address Express trusts (the peer, or what a loopback proxy reported).
+  server.use((req, _res, next) => {
+    req.headers['x-forwarded-for'] = req.ip ?? '';
+    next();
+  });
+  // Anonymous visitors' catalog pages come from the full-page cache (app/utils/page-cache.server.ts),
+  // before the static folders: no catalog path is a file, so a stored page costs no file lookups.
+  let pageCache = null;
+  if (env.PAGE_CACHE) {
+    const remix = createRemixHandler(build, env.NODE_ENV);
+    pageCache = entry.createPageCache({
+      db: app.db,
+      logger: app.logger,
+      ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
+      render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
+    });
+    server.use((req, res, next) => pageCache.middleware(req, res, next));
+  }
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   // Only the public part of the upload folder is served as files; private documents (evidence,
@@ -56,24 +75,6 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     }),
   );
   server.use(express.static('public', { maxAge: '1h' }));
-  // The app reads the client address from X-Forwarded-For: replace whatever the client sent with
-  // the address Express trusts (the peer, or what a loopback proxy reported).
-  server.use((req, _res, next) => {
-    req.headers['x-forwarded-for'] = req.ip ?? '';
-    next();
-  });
-  // Anonymous visitors' catalog pages come from the full-page cache (app/utils/page-cache.server.ts).
-  let pageCache = null;
-  if (env.PAGE_CACHE) {
-    const remix = createRemixHandler(build, env.NODE_ENV);
-    pageCache = entry.createPageCache({
-      db: app.db,
-      logger: app.logger,
-      ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
-      render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
-    });
-    server.use((req, res, next) => pageCache.middleware(req, res, next));
-  }
   server.all('*', createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (_req, res) => ({ app, cspNonce: res.locals.cspNonce }) }));
 
   const listenPort = port ?? env.PORT;
