@@ -1,4 +1,8 @@
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { appMeta, categories } from '~/db/schema';
+import { syncReferenceData } from '~/models/reference-data.server';
+import { queryRows } from '~/utils/db.server';
 import { getRegionPath, isRegionWithin, listChildRegions } from '~/models/regions.server';
 import { describeEachDriver } from '../setup/db';
 
@@ -27,6 +31,20 @@ describeEachDriver('regions', (t) => {
     expect(await isRegionWithin(t.database.db, '420527', ['420527'])).toBe(true);
     expect(await isRegionWithin(t.database.db, '429005', ['420500'])).toBe(false);
     expect(await isRegionWithin(t.database.db, '429005', [])).toBe(false);
+  });
+
+  it('writes reference data only when it changed since the last start', async () => {
+    const { db } = t.database;
+    // The test database was synced when it was made: nothing to write.
+    expect(await syncReferenceData(db)).toBe(false);
+    // A database from before the fingerprint (or with different data) is written again, completely.
+    await db.delete(categories).where(eq(categories.slug, 'tea'));
+    expect(await syncReferenceData(db)).toBe(false);
+    await db.delete(appMeta).where(eq(appMeta.key, 'reference_data'));
+    expect(await syncReferenceData(db)).toBe(true);
+    const rows = await queryRows<{ n: number }>(db, sql`SELECT count(*)::int AS n FROM categories WHERE slug = 'tea'`);
+    expect(rows[0]?.n).toBe(1);
+    expect(await syncReferenceData(db)).toBe(false);
   });
 });
 
