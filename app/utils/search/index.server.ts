@@ -4,7 +4,6 @@
  */
 import type { Db } from '~/utils/db.server';
 import type { Env } from '~/utils/env.server';
-import type { Logger } from '~/utils/log.server';
 import { createFallbackSearch, type FallbackOptions, type FallbackSearch } from './fallback.server';
 import { createMeilisearchSearch, type MeilisearchOptions, type MeilisearchSearch } from './meilisearch.server';
 import { createPostgresSearch } from './postgres.server';
@@ -32,13 +31,11 @@ export async function prepareMeilisearch(meilisearch: MeilisearchSearch, url: st
 export interface CreateSearchOptions extends FallbackOptions {
   /** Shares one Meilisearch adapter with the job handler; made from the environment when omitted. */
   meilisearch?: MeilisearchSearch | null;
-  now?: () => Date;
-  logger?: Logger;
 }
 
 /** The storefront's search: Postgres, or Meilisearch with Postgres as the fallback. */
 export function createSearch(env: Pick<Env, 'MEILI_URL' | 'MEILI_MASTER_KEY'>, db: Db, options: CreateSearchOptions = {}): SearchAdapter {
-  const postgres = createPostgresSearch(db, { now: options.now });
+  const postgres = createPostgresSearch(db);
   const meilisearch = options.meilisearch === undefined ? createMeilisearchFromEnv(env) : options.meilisearch;
   if (!meilisearch) return postgres;
   return createFallbackSearch(meilisearch, postgres, options);

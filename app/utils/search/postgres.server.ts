@@ -305,12 +305,7 @@ function facetsFromRows(rows: FacetRow[]): { facets: SearchFacets; total: number
   return { facets, total };
 }
 
-export interface PostgresSearchOptions {
-  /** Accepted for symmetry with the other adapters; the ranking reads sell-before dates, not the clock. */
-  now?: () => Date;
-}
-
-export function createPostgresSearch(db: Db, _options: PostgresSearchOptions = {}): SearchAdapter {
+export function createPostgresSearch(db: Db): SearchAdapter {
   return {
     name: 'postgres',
 
