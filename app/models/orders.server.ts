@@ -13,7 +13,7 @@
  * also cancels the order and releases its stock; the buyer orders again.
  */
 import crypto from 'node:crypto';
-import { and, asc, count, desc, eq, gt, isNotNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, lte, ne, sql } from 'drizzle-orm';
 import type { i18n as I18n } from 'i18next';
 import {
   cooperativeOrders,
@@ -31,6 +31,7 @@ import { isLocale, type Locale } from '~/locales';
 import { recordAudit } from '~/models/audit.server';
 import { getRegionPath } from '~/models/regions.server';
 import { enqueueSearchSync } from '~/models/search-sync.server';
+import { enqueueStripeSweep } from '~/models/stripe-sweep-job.server';
 import { queryRows, type Db } from '~/utils/db.server';
 import { createI18n } from '~/utils/i18n';
 import { enqueueJob, type JobHandler } from '~/utils/jobs.server';
@@ -588,23 +589,50 @@ const SWEEP_BATCH = 50;
 /** A sweep already due this soon after an order's deadline covers it too. */
 const SWEEP_COALESCE_MS = 5 * 60 * 1000;
 
+/**
+ * How long after its deadline a Stripe order with a Checkout Session is cancelled by the clock
+ * when Stripe never said what became of the session (no event, and the Stripe sweeper could not
+ * ask: Stripe unreachable or no longer configured). Stripe retries an event for up to three days.
+ */
+export const STRIPE_ORDER_BACKSTOP_MS = 72 * 3_600_000;
+
 // An unpaid order whose goods already left (an anomaly for a coordinator) is never swept.
 const noGoodsOnTheWay = sql`NOT EXISTS (SELECT 1 FROM cooperative_orders co WHERE co.order_id = orders.id
   AND (co.status IN ('shipped', 'delivered') OR co.cod_confirmed_at IS NOT NULL))`;
+
+// The order's payment is a Stripe Checkout Session still pending: only Stripe knows whether it
+// was paid (an event may be late), or whether it can still be; the Stripe sweeper asks.
+const awaitsStripeSession = sql`EXISTS (SELECT 1 FROM payments p WHERE p.order_id = orders.id
+  AND p.provider = 'stripe' AND p.status = 'pending' AND p.provider_session_id IS NOT NULL)`;
 
 /**
  * Cancels pending orders whose payment deadline has passed and restocks them, batch by batch.
  * Rows are claimed with FOR UPDATE SKIP LOCKED, so sweepers on several instances share the work,
  * and each order is re-checked under its lock, so none is cancelled (or restocked) twice.
+ *
+ * A Stripe order whose Checkout Session was opened is not cancelled by the clock at its deadline
+ * (its session's expiry plus a grace): the session may have been paid with the event still on its
+ * way, or still be open at Stripe. It is handed to the Stripe sweeper, which reads the session,
+ * expires it at Stripe if still open, and only then cancels and restocks, or marks the order paid.
+ * The clock cancels it only STRIPE_ORDER_BACKSTOP_MS after its deadline. A Stripe order that never
+ * got a session cannot be paid and is cancelled at its deadline like any other.
  */
-export async function expireUnpaidOrders(db: Db, { now, batchSize = SWEEP_BATCH }: { now: Date; batchSize?: number }): Promise<{ cancelled: number }> {
+export async function expireUnpaidOrders(db: Db, { now, batchSize = SWEEP_BATCH }: { now: Date; batchSize?: number }): Promise<{ cancelled: number; handedToStripe: number }> {
+  const backstop = new Date(now.getTime() - STRIPE_ORDER_BACKSTOP_MS);
+  const isDue = and(
+    eq(orders.status, 'pending_payment'),
+    isNotNull(orders.paymentDueAt),
+    lte(orders.paymentDueAt, now),
+    sql`(NOT ${awaitsStripeSession} OR ${orders.paymentDueAt} <= ${backstop.toISOString()}::timestamptz)`,
+    noGoodsOnTheWay,
+  );
   let cancelled = 0;
   for (;;) {
     const { claimed, done } = await inTransaction(db, async (tx) => {
       const due = await tx
         .select()
         .from(orders)
-        .where(and(eq(orders.status, 'pending_payment'), isNotNull(orders.paymentDueAt), lte(orders.paymentDueAt, now), noGoodsOnTheWay))
+        .where(isDue)
         .orderBy(asc(orders.paymentDueAt), asc(orders.id))
         .limit(batchSize)
         .for('update', { skipLocked: true });
@@ -619,14 +647,23 @@ export async function expireUnpaidOrders(db: Db, { now, batchSize = SWEEP_BATCH 
     cancelled += done;
     if (claimed < batchSize) break;
   }
-  const [next] = await db
-    .select({ dueAt: orders.paymentDueAt })
+  const [stripeDue] = await db
+    .select({ n: count() })
     .from(orders)
-    .where(and(eq(orders.status, 'pending_payment'), gt(orders.paymentDueAt, now)))
-    .orderBy(asc(orders.paymentDueAt))
-    .limit(1);
-  if (next?.dueAt) await enqueueUnpaidOrderSweep(db, next.dueAt);
-  return { cancelled };
+    .where(and(eq(orders.status, 'pending_payment'), lte(orders.paymentDueAt, now), awaitsStripeSession));
+  const handedToStripe = Number(stripeDue?.n ?? 0);
+  if (handedToStripe > 0) await enqueueStripeSweep(db, now);
+  // The next deadline: an order's own, or a Stripe order's backstop.
+  const backstopSql = sql.raw(`interval '${STRIPE_ORDER_BACKSTOP_MS / 1000} seconds'`);
+  const [next] = await queryRows<{ at: string | Date | null }>(
+    db,
+    sql`SELECT min(at) AS at FROM (
+          SELECT CASE WHEN ${awaitsStripeSession} THEN payment_due_at + ${backstopSql} ELSE payment_due_at END AS at
+          FROM orders WHERE status = 'pending_payment' AND payment_due_at IS NOT NULL AND ${noGoodsOnTheWay}) deadlines
+        WHERE at > ${now.toISOString()}::timestamptz`,
+  );
+  if (next?.at) await enqueueUnpaidOrderSweep(db, new Date(next.at));
+  return { cancelled, handedToStripe };
 }
 
 /**
@@ -645,8 +682,9 @@ export async function enqueueUnpaidOrderSweep(db: Db, runAt: Date): Promise<void
 
 /** The job handler for EXPIRE_UNPAID_ORDERS_JOB (register it in background.server.ts). */
 export const expireUnpaidOrdersJobHandler: JobHandler = async (_payload, ctx) => {
-  const { cancelled } = await expireUnpaidOrders(ctx.db, { now: ctx.now() });
+  const { cancelled, handedToStripe } = await expireUnpaidOrders(ctx.db, { now: ctx.now() });
   if (cancelled > 0) ctx.logger.info({ cancelled }, 'cancelled unpaid orders past their payment deadline');
+  if (handedToStripe > 0) ctx.logger.info({ handedToStripe }, 'Stripe orders past their deadline left to the Stripe sweeper');
 };
 
 // ---------------------------------------------------------------- reading orders

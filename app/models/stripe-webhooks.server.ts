@@ -13,12 +13,13 @@
  */
 import { and, asc, count, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { jobs, orders, payments, refunds, webhookEvents } from '~/db/schema';
+import { orders, payments, refunds, webhookEvents } from '~/db/schema';
 import { recordAudit } from '~/models/audit.server';
 import { applySucceededRefund } from '~/models/refunds.server';
+import { enqueueStripeSweep, STRIPE_SWEEP_INTERVAL_MS, STRIPE_SWEEP_JOB } from '~/models/stripe-sweep-job.server';
 import { cancelUnpaidOrder, markOrderPaid, markPaymentFailed, PaymentAmountMismatchError } from '~/models/orders.server';
 import type { Db } from '~/utils/db.server';
-import { enqueueJob, type JobHandler } from '~/utils/jobs.server';
+import type { JobHandler } from '~/utils/jobs.server';
 import type { Logger } from '~/utils/log.server';
 import { describeCheckoutSession, type CheckoutSessionState, type StripePayments } from '~/utils/payments/stripe.server';
 import { PaymentProviderUnavailableError } from '~/utils/payments/types';
@@ -318,10 +319,10 @@ export async function handleChargeRefunded(
 
 // ---------------------------------------------------------------- expiry sweeper
 
-export const STRIPE_SWEEP_JOB = 'payments.stripe-sweep';
+export { STRIPE_SWEEP_JOB, enqueueStripeSweep };
 /** Stripe's shortest session: no session can be over sooner after its order was placed. */
 const MIN_SESSION_MS = 30 * 60 * 1000;
-const SWEEP_INTERVAL_MS = 5 * 60 * 1000;
+const SWEEP_INTERVAL_MS = STRIPE_SWEEP_INTERVAL_MS;
 const SWEEP_BATCH = 50;
 /** A stored event still unprocessed after this is retried by the sweeper (Stripe's own retries come first). */
 const EVENT_RETRY_AFTER_MS = 10 * 60 * 1000;
@@ -420,15 +421,6 @@ export async function sweepStripeCheckouts(
     }
   }
   return report;
-}
-
-/** Schedules a sweep at `runAt` unless one is already pending by then; pass the transaction as `db`. */
-export async function enqueueStripeSweep(db: Db, runAt: Date): Promise<void> {
-  const [pending] = await db
-    .select({ n: count() })
-    .from(jobs)
-    .where(and(eq(jobs.kind, STRIPE_SWEEP_JOB), eq(jobs.status, 'pending'), lte(jobs.runAt, new Date(runAt.getTime() + SWEEP_INTERVAL_MS))));
-  if (Number(pending?.n ?? 0) === 0) await enqueueJob(db, { kind: STRIPE_SWEEP_JOB, runAt, maxAttempts: 10 });
 }
 
 /**

@@ -387,6 +387,8 @@ describeEachDriver('checkout', (t) => {
       expect(call!.expiresAt.getTime()).toBe(clock.getTime() + app.env.STRIPE_CHECKOUT_EXPIRY_MINUTES * 60_000);
       const { order, pays } = await orderRows(call!.orderId);
       expect(pays[0]).toMatchObject({ provider: 'stripe', method: 'stripe', providerSessionId: `cs_test_${call!.paymentId}` });
+      // The order's deadline for the unpaid-orders sweep comes after the session's expiry, never before.
+      expect(order.paymentDueAt!.getTime()).toBeGreaterThan(call!.expiresAt.getTime());
       expect(call!.lineItems.reduce((s, l) => s + l.unitAmountFen * l.quantity, 0) + call!.shippingFen).toBe(order.totalFen);
     });
 

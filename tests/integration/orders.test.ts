@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, cooperativeMembers, cooperativeOrders, jobs, notifications, orders, payments, settlementEntries } from '~/db/schema';
+import { STRIPE_SWEEP_JOB } from '~/models/stripe-sweep-job.server';
 import { seedDemoData } from '~/models/demo-seed.server';
 import {
   cancelUnpaidOrder,
@@ -15,6 +16,7 @@ import {
   ORDER_TRANSITIONS,
   PAYMENT_TRANSITIONS,
   PaymentAmountMismatchError,
+  STRIPE_ORDER_BACKSTOP_MS,
   transitionCooperativeOrder,
   transitionOrder,
   transitionPayment,
@@ -373,6 +375,70 @@ describeEachDriver('orders', (t) => {
       expect(await stockOf(app.db, zigui.id)).toBe(before);
       const audits = await app.db.select().from(auditEvents).where(and(eq(auditEvents.action, 'order.cancelled'), inArray(auditEvents.entityId, ids)));
       expect(audits).toHaveLength(12);
+    });
+  });
+
+  describe('expiry of unpaid Stripe orders', () => {
+    const MINUTE = 60_000;
+    const pendingJobs = async (kind: string) =>
+      (await app.db.select().from(jobs).where(and(eq(jobs.kind, kind), eq(jobs.status, 'pending')))).map((j) => j.runAt.getTime()).sort((a, b) => a - b);
+
+    it('leaves an order whose Checkout Session was opened to the Stripe sweeper at its deadline, and cancels it by the clock only at the backstop', async () => {
+      clock = new Date('2020-05-01T02:00:00Z');
+      const pending = await app.db.select({ id: orders.id }).from(orders).where(eq(orders.status, 'pending_payment'));
+      for (const { id } of pending) await cancelUnpaidOrder(app.db, { orderId: id, reason: 'test_cleanup', now: clock });
+      await app.db.delete(jobs).where(inArray(jobs.kind, [EXPIRE_UNPAID_ORDERS_JOB, STRIPE_SWEEP_JOB]));
+      // The Stripe sweeper's own work (asking Stripe) is the webhook suite's; here it only records its runs.
+      const stripeSweeps: number[] = [];
+      const runner = createJobRunner({
+        db: app.db,
+        handlers: { [EXPIRE_UNPAID_ORDERS_JOB]: expireUnpaidOrdersJobHandler, [STRIPE_SWEEP_JOB]: async () => void stripeSweeps.push(clock.getTime()) },
+        now: () => clock,
+        logger: app.logger,
+      });
+      const runAllDue = async () => {
+        while ((await runner.runDue()) > 0);
+      };
+      const before = { zigui: await stockOf(app.db, zigui.id), gannan: await stockOf(app.db, gannan.id) };
+
+      const withSession = await placed({ paymentMethod: 'stripe' });
+      await app.db.update(payments).set({ providerSessionId: 'cs_test_open_or_paid' }).where(eq(payments.id, withSession.paymentId));
+      const withoutSession = await placed({ paymentMethod: 'stripe' });
+      const due = (await orderOf(withSession.orderId)).paymentDueAt!;
+      // Never due while its session can be paid: the session expires this long after the order.
+      const sessionExpiresAt = clock.getTime() + app.env.STRIPE_CHECKOUT_EXPIRY_MINUTES * MINUTE;
+      expect(due.getTime()).toBeGreaterThan(sessionExpiresAt);
+      expect((await orderOf(withoutSession.orderId)).paymentDueAt).toEqual(due);
+
+      clock = new Date(sessionExpiresAt);
+      await runAllDue();
+      await expireUnpaidOrdersJobHandler({}, jobContext());
+      expect((await orderOf(withSession.orderId)).status).toBe('pending_payment');
+      expect((await orderOf(withoutSession.orderId)).status).toBe('pending_payment');
+      expect(stripeSweeps).toEqual([]);
+
+      clock = new Date(due.getTime() + MINUTE);
+      await runAllDue();
+      // No session, nothing anyone can pay: cancelled at the deadline and restocked.
+      expect(await orderOf(withoutSession.orderId)).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired' });
+      // A session: Stripe may have been paid with the event still on its way, or the session may
+      // still be open there. The Stripe sweeper asks (and expires it at Stripe before restocking).
+      expect((await orderOf(withSession.orderId)).status).toBe('pending_payment');
+      expect((await paymentOf(withSession.orderId)).status).toBe('pending');
+      expect(await stockOf(app.db, zigui.id)).toBe(before.zigui - 1);
+      expect(stripeSweeps).toEqual([clock.getTime()]);
+      // The clock's own backstop is scheduled.
+      expect(await pendingJobs(EXPIRE_UNPAID_ORDERS_JOB)).toEqual([due.getTime() + STRIPE_ORDER_BACKSTOP_MS]);
+
+      clock = new Date(due.getTime() + STRIPE_ORDER_BACKSTOP_MS - MINUTE);
+      await expireUnpaidOrdersJobHandler({}, jobContext());
+      expect((await orderOf(withSession.orderId)).status).toBe('pending_payment');
+
+      clock = new Date(due.getTime() + STRIPE_ORDER_BACKSTOP_MS);
+      await runAllDue();
+      expect(await orderOf(withSession.orderId)).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired' });
+      expect((await paymentOf(withSession.orderId)).status).toBe('expired');
+      expect({ zigui: await stockOf(app.db, zigui.id), gannan: await stockOf(app.db, gannan.id) }).toEqual(before);
     });
   });
 

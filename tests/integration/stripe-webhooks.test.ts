@@ -10,7 +10,7 @@ import { auditEvents, jobs, orders, payments, productVariants, refunds, settleme
 import { ensureCart, addToCart } from '~/models/cart.server';
 import { placeOrder, startOnlinePayment } from '~/models/checkout.server';
 import { seedDemoData } from '~/models/demo-seed.server';
-import { cancelUnpaidOrder } from '~/models/orders.server';
+import { cancelUnpaidOrder, expireUnpaidOrdersJobHandler } from '~/models/orders.server';
 import { createRefund } from '~/models/refunds.server';
 import { STRIPE_SWEEP_JOB, stripeSweepJobHandler, sweepStripeCheckouts } from '~/models/stripe-webhooks.server';
 import { action, loader } from '~/routes/webhooks.stripe/route';
@@ -498,6 +498,31 @@ describeEachDriver('Stripe webhook and expiry sweeper', (t) => {
       double.failNext(0);
       expect(report.unavailable).toBeGreaterThan(0);
       expect((await orderState(early.orderId)).order.status).toBe('pending_payment');
+    });
+
+    it('takes over Stripe orders the unpaid-orders sweep finds past their deadline: paid without an event → paid, still open → expired at Stripe, then cancelled', async () => {
+      const paidButMissed = await placeStripeOrder();
+      const stillOpen = await placeStripeOrder();
+      double.completeSession(paidButMissed.sessionId);
+      const due = (await orderState(stillOpen.orderId)).order.paymentDueAt!;
+      nowMs = due.getTime() + MINUTE;
+      // Open at Stripe past its expiry, as a session may be for a moment before Stripe expires it.
+      expect(double.getSession(stillOpen.sessionId).status).toBe('open');
+      await app.db.delete(jobs).where(eq(jobs.kind, STRIPE_SWEEP_JOB));
+      const jobContext = { db: app.db, now: clock, logger: app.logger, jobId: 0, attempt: 1 };
+
+      await expireUnpaidOrdersJobHandler({}, jobContext);
+      // The clock alone would have cancelled a paid order and left a payable session open.
+      expect((await orderState(paidButMissed.orderId)).order.status).toBe('pending_payment');
+      expect((await orderState(stillOpen.orderId)).order.status).toBe('pending_payment');
+      const handedOver = await app.db.select().from(jobs).where(and(eq(jobs.kind, STRIPE_SWEEP_JOB), eq(jobs.status, 'pending')));
+      expect(handedOver.map((j) => j.runAt.getTime())).toEqual([nowMs]);
+
+      await stripeSweepJobHandler(stripe)({}, jobContext);
+      expect((await orderState(paidButMissed.orderId)).order.status).toBe('paid');
+      expect(double.getSession(stillOpen.sessionId).status).toBe('expired');
+      expect((await orderState(stillOpen.orderId)).order).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired' });
+      expect((await auditsFor(paidButMissed.orderId)).filter((a) => a.action === 'payment.received_for_cancelled_order')).toHaveLength(0);
     });
 
     it('retries a stored event whose processing never finished', async () => {
