@@ -3,7 +3,7 @@
  * GI names, places, selling words and specs (thousands of distinct titles), spread so that Hubei
  * holds about a quarter of the goods, written with plain multi-row inserts and then indexed.
  */
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import {
   cooperatives,
   geographicalIndications,
@@ -116,13 +116,20 @@ export async function loadSyntheticCatalog(db: Db, options: SyntheticCatalogOpti
   );
   const regionName = new Map(regionRows.map((r) => [r.code, r]));
 
-  const giRows = await db
+  // The demo seed may already hold some of these GIs (same slugs): keep its rows and use their ids.
+  await db
     .insert(geographicalIndications)
     .values(gis.map((g) => ({ slug: g.slug, name: g.name, kind: g.kind, categorySlug: g.category, sourceNote: 'synthetic benchmark catalog' })))
-    .onConflictDoNothing()
-    .returning({ id: geographicalIndications.id, slug: geographicalIndications.slug });
+    .onConflictDoNothing();
+  const giRows = await db
+    .select({ id: geographicalIndications.id, slug: geographicalIndications.slug })
+    .from(geographicalIndications)
+    .where(inArray(geographicalIndications.slug, gis.map((g) => g.slug)));
   const giId = new Map(giRows.map((r) => [r.slug, r.id]));
-  await db.insert(giProtectedAreas).values(gis.map((g) => ({ giId: giId.get(g.slug)!, regionCode: g.regionCode })));
+  await db
+    .insert(giProtectedAreas)
+    .values(gis.map((g) => ({ giId: giId.get(g.slug)!, regionCode: g.regionCode })))
+    .onConflictDoNothing();
 
   // Three to six cooperatives per GI, in its region; a few are not verified (their goods are unlisted).
   const coopPlan: { giSlug: string; regionCode: string; legalName: string; verified: boolean }[] = [];
