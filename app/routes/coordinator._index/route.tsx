@@ -70,6 +70,20 @@ export default function CoordinatorBoard() {
       <h1>{t('reports:board.title')}</h1>
       <p>{t('reports:board.intro', { hours: ackTargetHours })}</p>
       {hasScope ? null : <p className="form-error">{t('reports:board.noScope')}</p>}
+      <nav aria-label={t('reports:board.desks')}>
+        <ul className="chip-list">
+          <li>
+            <Link to="/coordinator/payments" className="chip">
+              {t('reports:board.paymentsDesk')}
+            </Link>
+          </li>
+          <li>
+            <Link to="/coordinator/claims" className="chip">
+              {t('reports:board.claimsDesk')}
+            </Link>
+          </li>
+        </ul>
+      </nav>
 
       <Form method="get" className="board-filters" aria-label={t('reports:board.filters')}>
         <SelectField
