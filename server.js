@@ -20,7 +20,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   server.disable('x-powered-by');
   server.set('trust proxy', 'loopback');
   // A request id on every response and every log line written while serving it; an access line
-  // per request (no query string: searches and tokens stay out of the logs).
+  // per request (no query string, and no token from a reset or invitation link, in the logs).
   server.use((req, res, next) => {
     const requestId = entry.requestIdFrom(req.headers['x-request-id']);
     res.setHeader('X-Request-Id', requestId);
@@ -28,7 +28,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     entry.runWithRequestId(requestId, () => {
       res.on('finish', () => {
         app.logger.info(
-          { method: req.method, path: req.path, status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10, cache: res.getHeader('X-Page-Cache') },
+          { method: req.method, path: entry.loggablePath(req.path), status: res.statusCode, ms: Math.round((performance.now() - started) * 10) / 10, cache: res.getHeader('X-Page-Cache') },
           'request',
         );
       });

@@ -26,3 +26,12 @@ export function runWithRequestId<T>(requestId: string, fn: () => T): T {
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
 }
+
+/** Paths whose last part is a secret (a password-reset or invitation token): logged without it. */
+const SECRET_PATHS = [/^(\/reset-password\/)[^/]+/, /^(\/invitations\/)[^/]+/];
+
+/** The request path as the access log may show it. */
+export function loggablePath(path: string): string {
+  for (const pattern of SECRET_PATHS) if (pattern.test(path)) return path.replace(pattern, '$1:token');
+  return path;
+}
