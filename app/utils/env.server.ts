@@ -61,6 +61,8 @@ export const envSchema = z
       .enum(['true', 'false'])
       .default('true')
       .transform((v) => v === 'true'),
+    /** A failed login from an address that keeps failing answers late (see failedLoginDelayMs). */
+    LOGIN_FAILURE_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(200),
     /** The full-page cache for anonymous visitors (see page-cache.server.ts). */
     PAGE_CACHE: z
       .enum(['on', 'off'])

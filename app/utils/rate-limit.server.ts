@@ -91,6 +91,8 @@ export function getClientIp(request: Request): string {
 export interface LoginAttemptCheck {
   allowed: boolean;
   retryAfterMs: number;
+  /** Attempts on this account from this address in the current window, this one included. */
+  attempts: number;
   /** The key a successful login clears. */
   accountIpKey: string;
 }
@@ -107,11 +109,23 @@ export async function checkLoginAttempt(db: Db, { account, ip, now }: { account:
     [`login:ip:${ip}`, RATE_LIMITS.loginIp],
     [`login:account:${account}`, RATE_LIMITS.loginAccount],
   ];
+  let attempts = 0;
   for (const [key, rule] of steps) {
     const result = await hitRateLimit(db, key, { ...rule, now });
-    if (!result.allowed) return { allowed: false, retryAfterMs: result.retryAfterMs, accountIpKey };
+    if (key === accountIpKey) attempts = rule.limit - result.remaining;
+    if (!result.allowed) return { allowed: false, retryAfterMs: result.retryAfterMs, accountIpKey, attempts };
   }
-  return { allowed: true, retryAfterMs: 0, accountIpKey };
+  return { allowed: true, retryAfterMs: 0, accountIpKey, attempts };
+}
+
+/**
+ * How long a failed login answers late: nothing for the first three attempts (typos), then
+ * doubling from `baseMs` up to eight times it. A guesser's rate drops long before the hard
+ * limits refuse, and the owner, signing in from elsewhere, is never slowed by it.
+ */
+export function failedLoginDelayMs(attempts: number, baseMs: number): number {
+  if (attempts <= 3 || baseMs <= 0) return 0;
+  return Math.min(baseMs * 2 ** (attempts - 4), baseMs * 8);
 }
 
 /** Seconds for a Retry-After header. */

@@ -5,7 +5,7 @@ import { action as loginAction } from '~/routes/login/route';
 import { loader as suggestLoader } from '~/routes/search.suggest/route';
 import { action as signupAction } from '~/routes/signup/route';
 import type { AppContext } from '~/utils/context.server';
-import { getClientIp, hitRateLimit, RATE_LIMITS, resetRateLimit } from '~/utils/rate-limit.server';
+import { failedLoginDelayMs, getClientIp, hitRateLimit, RATE_LIMITS, resetRateLimit } from '~/utils/rate-limit.server';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
 
@@ -128,6 +128,26 @@ describeEachDriver('rate limits', (t) => {
       expect(await attempt(mobile, PASSWORD, '198.51.100.21')).toBe(429);
       clock = new Date(start.getTime() + HOUR);
       expect(await attempt(mobile, PASSWORD, '198.51.100.21')).toBe(302);
+    });
+
+    it('answers failed logins later and later from an address that keeps failing (typos are not slowed)', async () => {
+      expect([1, 2, 3, 4, 5, 6, 7, 10].map((n) => failedLoginDelayMs(n, 200))).toEqual([0, 0, 0, 200, 400, 800, 1600, 1600]);
+      expect(failedLoginDelayMs(9, 0)).toBe(0);
+      clock = start;
+      const mobile = await account();
+      const slowed = createTestApp(t.database, { LOGIN_FAILURE_DELAY_MS: '60' }, () => clock);
+      const timed = async () => {
+        const began = performance.now();
+        const status = await statusOf(slowed, loginAction as Handler, post('http://localhost/login', { account: mobile, password: 'guess guess' }, '203.0.113.69'));
+        return { status, ms: performance.now() - began };
+      };
+      for (let i = 0; i < 4; i += 1) await timed();
+      // The fifth failure waits at least 2 × 60 ms (a lower bound: a sleep never ends early).
+      const fifth = await timed();
+      expect(fifth.status).toBe(400);
+      expect(fifth.ms).toBeGreaterThanOrEqual(115);
+      // The owner elsewhere is not delayed, and signs in.
+      expect(await statusOf(slowed, loginAction as Handler, post('http://localhost/login', { account: mobile, password: PASSWORD }, '198.51.100.22'))).toBe(302);
     });
 
     it('clears the address count after a successful login', async () => {

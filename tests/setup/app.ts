@@ -10,7 +10,11 @@ import { createSearch } from '~/utils/search/index.server';
 
 export function createTestApp(database: Database, overrides: Partial<Record<string, string>> = {}, now?: () => Date): AppContext {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dibiao-test-'));
-  const env = parseEnv({ NODE_ENV: 'test', DATA_DIR: dataDir, SESSION_SECRET: 'test-secret-test-secret-test-secret-0000', ...overrides });
+  const env = parseEnv({ NODE_ENV: 'test', DATA_DIR: dataDir, SESSION_SECRET: 'test-secret-test-secret-test-secret-0000',
+    // Failed logins answer at once unless a test asks for the delay.
+    LOGIN_FAILURE_DELAY_MS: '0',
+    ...overrides,
+  });
   return {
     env,
     database,

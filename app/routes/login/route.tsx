@@ -9,7 +9,7 @@ import { resolveVisitorCart } from '~/models/cart.server';
 import { parseAccount, verifyLogin } from '~/models/user.server';
 import { createUserSession, requireAnonymous } from '~/utils/auth.server';
 import { safeRedirectPath } from '~/utils/safe-redirect';
-import { checkLoginAttempt, getClientIp, resetRateLimit, retryAfterSeconds } from '~/utils/rate-limit.server';
+import { checkLoginAttempt, failedLoginDelayMs, getClientIp, resetRateLimit, retryAfterSeconds } from '~/utils/rate-limit.server';
 
 export const meta: MetaFunction = () => [{ title: '登录 · 地标助农' }];
 
@@ -39,7 +39,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   // One message whether the account is unknown or the password wrong: no account enumeration.
   const user = await verifyLogin(app.db, account, password);
-  if (!user) return data(submission.reply({ formErrors: ['auth:errors.invalidCredentials'], hideFields: ['password'] }), { status: 400 });
+  if (!user) {
+    const delay = failedLoginDelayMs(attempt.attempts, app.env.LOGIN_FAILURE_DELAY_MS);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return data(submission.reply({ formErrors: ['auth:errors.invalidCredentials'], hideFields: ['password'] }), { status: 400 });
+  }
   await resetRateLimit(app.db, attempt.accountIpKey);
   const response = await createUserSession(app, request, user.id, safeRedirectPath(redirectTo, '/'));
   // A guest's cart becomes the user's at login.
