@@ -1,9 +1,11 @@
 /**
  * The buying journey in Debian's Chromium, phone-sized, with JavaScript and without: a guest
  * searches 脐橙 from the header, adds 秭归脐橙 to the cart, checks out paying by bank transfer and
- * sees the operator's payee details with the order number as reference; the Hubei coordinator
- * confirms the transfer; the guest, back on the order link, sees the order paid.
- * (Shipping with a carrier and tracking number is part 2's fulfilment portal.)
+ * sees the operator's payee details with the order number as reference (the guest keeps the
+ * order's link: no account needed); the Hubei coordinator goes from the coordinator board to the
+ * bank-transfer desk and confirms the transfer; the guest, back on the order link, sees the order
+ * paid; the cooperative that grows 秭归脐橙 (秭归县橙乡脐橙专业合作社) finds the order in its portal
+ * and ships it with a carrier and tracking number; the guest sees the tracking number.
  */
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -14,6 +16,15 @@ import { startServer, type RunningServer } from './helpers/server';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 const PRODUCT = '/products/zigui-qicheng-5kg-gift-box';
 const COORDINATOR = { account: 'coordinator-hubei@demo.dibiao.example', password: 'Demo-Coordinator-2020' };
+const COOPERATIVE = { slug: 'zigui-chengxiang', account: 'coop-zigui-chengxiang@demo.dibiao.example', password: 'Demo-Cooperative-2020' };
+
+async function logIn(page: Page, baseUrl: string, redirectTo: string, { account, password }: { account: string; password: string }) {
+  await page.goto(`${baseUrl}/login?redirectTo=${encodeURIComponent(redirectTo)}`);
+  await page.getByLabel('账号').fill(account);
+  await page.getByLabel('密码', { exact: true }).fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL((url) => url.pathname === redirectTo);
+}
 
 function watchErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -24,7 +35,7 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-describe('checkout journey: search, cart, bank transfer, coordinator confirmation', () => {
+describe('checkout journey: search, cart, bank transfer, coordinator confirmation, shipment', () => {
   let server: RunningServer;
   let browser: Browser;
   beforeAll(async () => {
@@ -38,7 +49,7 @@ describe('checkout journey: search, cart, bank transfer, coordinator confirmatio
 
   for (const javaScriptEnabled of [true, false]) {
     const mode = javaScriptEnabled ? 'on' : 'off';
-    it(`buys 秭归脐橙 by bank transfer and sees it paid once the coordinator confirms (JavaScript ${mode})`, async () => {
+    it(`buys 秭归脐橙 by bank transfer, sees it paid once the coordinator confirms, and sees its tracking number once the cooperative ships it (JavaScript ${mode})`, async () => {
       const guest = await browser.newContext({ ...PHONE, javaScriptEnabled });
       const page = await guest.newPage();
       const errors = watchErrors(page);
@@ -94,15 +105,17 @@ describe('checkout journey: search, cart, bank transfer, coordinator confirmatio
       await expect(page.locator('main').textContent()).resolves.toContain('待付款');
       await page.screenshot({ path: `.cache/screenshots/order-unpaid-js-${mode}.png`, fullPage: true });
 
-      // The coordinator finds the transfer by its reference and confirms the amount received.
+      // The coordinator goes from the board to the bank-transfer desk, finds the transfer by its
+      // reference and confirms the amount received.
       const desk = await browser.newContext({ ...PHONE, javaScriptEnabled });
       const coordinator = await desk.newPage();
       const deskErrors = watchErrors(coordinator);
-      await coordinator.goto(`${server.url}/login?redirectTo=${encodeURIComponent('/coordinator/payments')}`);
-      await coordinator.getByLabel('账号').fill(COORDINATOR.account);
-      await coordinator.getByLabel('密码', { exact: true }).fill(COORDINATOR.password);
-      await coordinator.getByRole('button', { name: '登录' }).click();
+      await logIn(coordinator, server.url, '/coordinator', COORDINATOR);
+      const desks = coordinator.getByRole('navigation', { name: '其他工作台' });
+      await expect(desks.getByRole('link', { name: '售后争议裁定' }).getAttribute('href')).resolves.toBe('/coordinator/claims');
+      await desks.getByRole('link', { name: '银行转账确认' }).click();
       await coordinator.waitForURL((url) => url.pathname === '/coordinator/payments');
+      await coordinator.getByRole('heading', { level: 1, name: '银行转账确认' }).waitFor();
       await coordinator.getByLabel('订单号').fill(number);
       await coordinator.getByRole('button', { name: '查找' }).click();
       await coordinator.waitForURL(/\/coordinator\/payments\?q=/);
@@ -112,14 +125,53 @@ describe('checkout journey: search, cart, bank transfer, coordinator confirmatio
       await coordinator.waitForURL(/confirmed=/);
       await expect(coordinator.locator('.form-notice').textContent()).resolves.toContain(number);
 
-      // Back on the guest's link: paid, no more transfer instructions.
+      // Back on the guest's link: paid, no more transfer instructions, the part awaiting shipment.
       await page.goto(orderUrl);
       await expect(page.locator('.status-pill').first().textContent()).resolves.toContain('已付款');
       expect(await page.locator('.panel--transfer').count()).toBe(0);
       await expect(page.locator('main').textContent()).resolves.toContain('付款成功');
+      const shipment = page.locator('.shipment', { hasText: '秭归脐橙' });
+      await expect(shipment.locator('.status-pill').textContent()).resolves.toContain('待发货');
+      expect(await shipment.locator('.shipment__tracking').count()).toBe(0);
+
+      // The cooperative finds the order in its portal and ships it with a carrier and tracking number.
+      const portal = await browser.newContext({ ...PHONE, javaScriptEnabled });
+      const cooperative = await portal.newPage();
+      const portalErrors = watchErrors(cooperative);
+      const ordersPath = `/coop/${COOPERATIVE.slug}/orders`;
+      await logIn(cooperative, server.url, ordersPath, COOPERATIVE);
+      await cooperative.getByRole('link', { name: number, exact: true }).click();
+      await cooperative.waitForURL((url) => url.pathname.startsWith(`${ordersPath}/`));
+      await cooperative
+        .getByRole('heading', { name: `订单 ${number}` })
+        .waitFor()
+        .catch((error: unknown) => {
+          // A page that broke in the browser says why better than a timeout.
+          expect(portalErrors).toEqual([]);
+          throw error;
+        });
+      await expect(cooperative.locator('main').textContent()).resolves.toContain('待发货');
+      const trackingNumber = `SF${javaScriptEnabled ? '1' : '2'}${String(Date.now()).slice(-12)}`;
+      expect(trackingNumber).toMatch(/^SF\d{13}$/);
+      await cooperative.getByLabel('快递公司').selectOption('SF');
+      await cooperative.getByLabel('运单号').fill(trackingNumber);
+      await cooperative.getByRole('button', { name: '发货', exact: true }).click();
+      await cooperative.waitForURL(/[?&]done=shipped/);
+      // With JavaScript the address changes a moment before the page does: wait for the notice.
+      await cooperative.getByRole('status').filter({ hasText: '已标记发货' }).waitFor();
+      await expect(cooperative.locator('main').textContent()).resolves.toContain(`顺丰速运 运单号 ${trackingNumber}`);
+      await cooperative.screenshot({ path: `.cache/screenshots/coop-shipped-js-${mode}.png`, fullPage: true });
+
+      // The guest, on the order link again, sees the carrier and the tracking number.
+      await page.goto(orderUrl);
+      await expect(shipment.locator('.status-pill').textContent()).resolves.toContain('已发货');
+      await expect(shipment.locator('.shipment__tracking').textContent()).resolves.toContain(`顺丰速运 运单号 ${trackingNumber}`);
+      await page.screenshot({ path: `.cache/screenshots/order-shipped-js-${mode}.png`, fullPage: true });
 
       expect(errors).toEqual([]);
       expect(deskErrors).toEqual([]);
+      expect(portalErrors).toEqual([]);
+      await portal.close();
       await desk.close();
       await guest.close();
     });
