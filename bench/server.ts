@@ -107,6 +107,8 @@ interface RouteRun extends LoadResult {
   ok: number;
   bad: number;
   serverCpuPercent: number;
+  /** Server CPU time per answered request: less sensitive to a busy machine than req/s. */
+  serverCpuMsPerResponse: number;
   rssPeakMb: number;
   loadAverage: number;
   ceilingFraction?: number;
@@ -329,6 +331,7 @@ async function measure(server: ServerProcess, driver: string, cache: 'on' | 'off
     ok,
     bad: result.responses - ok + result.errors + result.timeouts,
     serverCpuPercent: (cpu / result.seconds) * 100,
+    serverCpuMsPerResponse: result.responses === 0 ? Number.NaN : (cpu * 1000) / result.responses,
     rssPeakMb: peak,
     loadAverage,
   };
@@ -404,18 +407,20 @@ function printResults(runs: RouteRun[], memories: ServerMemory[]) {
     ['hit', 'miss', 'bypass'].map((k) => r.pageCache[k] ?? 0).join('/'),
     (r.bytesPerResponse / 1024).toFixed(1),
     r.serverCpuPercent.toFixed(0),
+    formatMs(r.serverCpuMsPerResponse),
     r.rssPeakMb.toFixed(0),
     r.loadAverage.toFixed(1),
   ]);
   log(`\n${connections} connections, ${durationSeconds} s per route (after ${warmupSeconds} s warm-up), ${productCount} products:\n`);
   log(
     renderTable(
-      ['route', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'ok', 'bad', '×ceiling', 'hit/miss/bypass', 'KB/resp', 'srv CPU %', 'RSS MB', 'load'],
+      ['route', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'ok', 'bad', '×ceiling', 'hit/miss/bypass', 'KB/resp', 'srv CPU %', 'CPU ms/req', 'RSS MB', 'load'],
       rows,
     ),
   );
   log('\n"bad" counts unexpected statuses, connection errors and timeouts; "×ceiling" is req/s over the mean of the two /healthz runs;');
-  log('"srv CPU %" is the server process\'s CPU time over the run (100 = one core); "load" is the 1-minute load average at the start.\n');
+  log('"srv CPU %" is the server process\'s CPU time over the run (100 = one core), "CPU ms/req" the same per answered request');
+  log('(database server CPU not included); "load" is the 1-minute load average when the run started.\n');
   log(
     renderTable(
       ['resident memory (VmRSS)', 'idle after start MB', 'peak under load MB', 'after load MB'],
