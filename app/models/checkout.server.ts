@@ -15,18 +15,21 @@
  * and then finds its order instead of making a second.
  *
  * Stripe: the order is committed (stock reserved) before the provider is called; if the provider
- * is unavailable the order is cancelled, its stock released and the cart given back.
+ * fails at checkout the order is cancelled, its stock released and the cart given back. "Pay now"
+ * later never cancels an order because the provider failed (startOnlinePayment).
  */
 import crypto from 'node:crypto';
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { cartItems, carts, cooperativeOrders, cooperatives, orderItems, orders, payments, products, productVariants } from '~/db/schema';
 import { addToCart, ensureCart, splitByCooperative, type CartOwner, type CooperativeRef } from '~/models/cart.server';
 import { generateOrderNumber } from '~/models/order-number';
-import { cancelUnpaidOrder, enqueueUnpaidOrderSweep, getOrderForPayment, notifyBuyerOf, type PaymentMethod } from '~/models/orders.server';
+import { cancelUnpaidOrder, enqueueUnpaidOrderSweep, getOrderForPayment, notifyBuyerOf, supersedePayment, type PaymentMethod } from '~/models/orders.server';
+import { enqueueStripeSweep } from '~/models/stripe-sweep-job.server';
 import { enqueueSearchSync } from '~/models/search-sync.server';
 import { queryRows, type Db } from '~/utils/db.server';
 import { formatFen } from '~/utils/money';
-import { PaymentProviderUnavailableError, type PaymentsPort } from '~/utils/payments/types';
+import type { StripePayments } from '~/utils/payments/stripe.server';
+import { PaymentProviderUnavailableError } from '~/utils/payments/types';
 import { sha256Hex } from '~/utils/session.server';
 import { isDeliveryRegion, type AddressFields } from './addresses.server';
 
@@ -393,20 +396,51 @@ async function findPlacedOrder(db: Db, orderId: string, accessToken: string | nu
   return { ok: true, orderId, number: row.number, paymentId: row.paymentId, accessToken, reused: true };
 }
 
-export type OnlinePaymentResult =
-  | { ok: true; redirectUrl: string }
-  | { ok: false; problem: 'provider_unavailable' | 'provider_error' | 'not_payable'; error?: unknown };
+export type OnlinePaymentProblem =
+  /** Stripe could not be reached (timeout, 5xx, rate limit): nothing changed, try again. */
+  | 'provider_unavailable'
+  /** Stripe refused the call (a fault of ours): nothing changed; logged. */
+  | 'provider_error'
+  /** The order is not awaiting an online payment (paid, cancelled, another method). */
+  | 'not_payable'
+  /** The order's session is complete: Stripe has the payment, its event is on its way. */
+  | 'payment_processing'
+  /** The session ran out with the order's reservation: the order is cancelled and restocked. */
+  | 'order_expired';
+
+export type OnlinePaymentResult = { ok: true; redirectUrl: string } | { ok: false; problem: OnlinePaymentProblem; error?: unknown };
+
+/** Stripe creates a session at least 30 minutes ahead; a minute more covers the trip there. */
+const MIN_SESSION_AHEAD_MS = 31 * 60_000;
+
+/** The end of the order's stock reservation for Stripe: its deadline less the sweep's grace. */
+function reservationEnd(order: { paymentDueAt: Date | null; createdAt: Date }, stripeCheckoutExpiryMinutes: number): Date {
+  if (order.paymentDueAt) return new Date(order.paymentDueAt.getTime() - STRIPE_SWEEP_GRACE_MS);
+  return new Date(order.createdAt.getTime() + stripeCheckoutExpiryMinutes * 60_000);
+}
 
 /**
- * Opens the provider's checkout for a committed Stripe order (stock reserved) and keeps the
- * session id on the payment. The payment id is the idempotency key and the expiry is fixed by the
- * order's creation time, so a repeated call gets the same session. When the provider fails, the
- * order is cancelled, its stock released and its lines put back into the buyer's cart: nothing
- * was charged, and the buyer can simply try again.
+ * Sends the buyer to Stripe Checkout for a committed Stripe order (stock reserved), at checkout
+ * and from "pay now" on the order page.
+ *
+ * - The order's payment already has a session: it is read at Stripe. Open → the buyer goes back to
+ *   that same session. Complete → Stripe has the payment and its event is on its way
+ *   ('payment_processing'; a Stripe sweep is scheduled in case the event never comes). Expired (or
+ *   open past its expiry, which is expired first) → while the order's reservation lasts, the
+ *   payment is replaced by a new one (same amount) with a new session; once it is over the order
+ *   is cancelled and restocked, as the expiry event would ('order_expired').
+ * - A session is created keyed by the payment id and expiring at the end of the reservation
+ *   (fixed by the order, so a retry gets the same session); when less than Stripe's 30 minutes
+ *   are left, it expires 31 minutes from now instead (whole minute, in the key) and the order's
+ *   deadline moves with it.
+ * - A provider failure changes nothing: the order and its reservation stay, the buyer may try
+ *   again. Only the very first attempt at checkout (`cancelOnFailure`) cancels the order, releases
+ *   its stock and puts its lines back in the cart: no session reached the buyer, so nothing can be
+ *   paid, and the buyer simply checks out again.
  */
 export async function startOnlinePayment(
   db: Db,
-  port: PaymentsPort,
+  port: StripePayments,
   {
     orderId,
     owner,
@@ -414,34 +448,123 @@ export async function startOnlinePayment(
     cancelUrl,
     stripeCheckoutExpiryMinutes,
     now,
-  }: { orderId: string; owner: CartOwner; successUrl: string; cancelUrl: string; stripeCheckoutExpiryMinutes: number; now: Date },
+    cancelOnFailure = false,
+  }: { orderId: string; owner: CartOwner; successUrl: string; cancelUrl: string; stripeCheckoutExpiryMinutes: number; now: Date; cancelOnFailure?: boolean },
 ): Promise<OnlinePaymentResult> {
   const found = await getOrderForPayment(db, orderId);
-  if (!found?.payment || found.order.status !== 'pending_payment' || found.payment.status !== 'pending') return { ok: false, problem: 'not_payable' };
+  if (!found?.payment || found.order.paymentMethod !== 'stripe' || found.order.status !== 'pending_payment' || found.payment.status !== 'pending') {
+    return { ok: false, problem: 'not_payable' };
+  }
   const [created] = await db.select({ createdAt: orders.createdAt }).from(orders).where(eq(orders.id, orderId));
+  const reservedUntil = reservationEnd({ paymentDueAt: found.order.paymentDueAt, createdAt: created!.createdAt }, stripeCheckoutExpiryMinutes);
+  let payment = found.payment;
   try {
+    if (payment.providerSessionId) {
+      let session = await port.retrieveCheckout(payment.providerSessionId);
+      if (session.status === 'open' && session.expiresAt > now) {
+        if (!session.url) throw new Error(`Checkout Session ${session.id} is open without a URL`);
+        return { ok: true, redirectUrl: session.url };
+      }
+      if (session.status === 'open') {
+        // Past its expiry and Stripe has not closed it yet: close it before anything else.
+        await port.expireCheckout(session.id);
+        session = await port.retrieveCheckout(session.id);
+      }
+      if (session.status === 'complete') {
+        await enqueueStripeSweep(db, now);
+        return { ok: false, problem: 'payment_processing' };
+      }
+      if (session.status !== 'expired') throw new Error(`Checkout Session ${session.id} is ${session.status ?? 'without a status'}; expected open, complete or expired`);
+      if (now >= reservedUntil) return await expireOrder(db, orderId, { paymentId: payment.id, providerSessionId: session.id }, now);
+      const replaced = await replaceExpiredPayment(db, { orderId, paymentId: payment.id, providerSessionId: session.id, now });
+      if (!replaced) return { ok: false, problem: 'not_payable' };
+      payment = replaced;
+    }
+    if (now >= reservedUntil) return await expireOrder(db, orderId, { paymentId: payment.id }, now);
+
+    const earliest = Math.ceil((now.getTime() + MIN_SESSION_AHEAD_MS) / 60_000) * 60_000;
+    const expiresAt = new Date(Math.max(reservedUntil.getTime(), earliest));
+    const extended = expiresAt.getTime() > reservedUntil.getTime();
     const started = await port.startCheckout({
       orderId,
       orderNumber: found.order.number,
-      paymentId: found.payment.id,
+      paymentId: payment.id,
       lineItems: found.lines.map((l) => ({ name: `${l.title} ${l.spec}`, unitAmountFen: l.unitPriceFen, quantity: l.quantity })),
       shippingFen: found.order.shippingFen,
       customerEmail: found.order.customerEmail ?? undefined,
       successUrl,
       cancelUrl,
-      expiresAt: new Date(created!.createdAt.getTime() + stripeCheckoutExpiryMinutes * 60_000),
-      idempotencyKey: found.payment.id,
+      expiresAt,
+      // Same payment and expiry → same key → Stripe replays the session it made (a retry after a timeout).
+      idempotencyKey: extended ? `${payment.id}:${Math.floor(expiresAt.getTime() / 1000)}` : payment.id,
     });
-    await db
-      .update(payments)
-      .set({ providerSessionId: started.providerSessionId, updatedAt: now })
-      .where(and(eq(payments.id, found.payment.id), sql`(${payments.providerSessionId} IS NULL OR ${payments.providerSessionId} = ${started.providerSessionId})`));
+    const kept = await keepSession(db, { orderId, paymentId: payment.id, providerSessionId: started.providerSessionId, now, dueAt: extended ? new Date(expiresAt.getTime() + STRIPE_SWEEP_GRACE_MS) : null });
+    if (!kept) {
+      // The order changed meanwhile (cancelled, or its amount changed): this session must not be paid.
+      await port.expireCheckout(started.providerSessionId);
+      return { ok: false, problem: 'not_payable' };
+    }
     return { ok: true, redirectUrl: started.redirectUrl };
   } catch (error) {
-    const { changed } = await cancelUnpaidOrder(db, { orderId, reason: 'payment_provider_unavailable', now });
-    if (changed) await restoreCartFromOrder(db, owner, orderId, now);
+    if (cancelOnFailure) {
+      const { changed } = await cancelUnpaidOrder(db, { orderId, reason: 'payment_provider_unavailable', now });
+      if (changed) await restoreCartFromOrder(db, owner, orderId, now);
+    }
     return { ok: false, problem: error instanceof PaymentProviderUnavailableError ? 'provider_unavailable' : 'provider_error', error };
   }
+}
+
+/** The reservation is over and no session can be paid: cancel and restock now, as the sweep or the expiry event would. */
+async function expireOrder(db: Db, orderId: string, onlyIfPayment: { paymentId: string; providerSessionId?: string }, now: Date): Promise<OnlinePaymentResult> {
+  await cancelUnpaidOrder(db, { orderId, reason: 'payment_expired', now, onlyIfPayment });
+  return { ok: false, problem: 'order_expired' };
+}
+
+/** Under the order's lock: the payment whose session expired is replaced by a new pending one, if nothing changed meanwhile. */
+async function replaceExpiredPayment(
+  db: Db,
+  { orderId, paymentId, providerSessionId, now }: { orderId: string; paymentId: string; providerSessionId: string; now: Date },
+): Promise<typeof payments.$inferSelect | null> {
+  return inTransaction(db, async (tx) => {
+    const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for('update');
+    const [latest] = await tx.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(desc(payments.createdAt)).limit(1).for('update');
+    if (order?.status !== 'pending_payment' || !latest || latest.id !== paymentId || latest.status !== 'pending' || latest.providerSessionId !== providerSessionId) return null;
+    return supersedePayment(tx, latest, { to: 'expired', amountFen: latest.amountFen, now });
+  });
+}
+
+/**
+ * Under the order's lock: records the session on the payment if it is still the order's pending
+ * payment (with no session or this one) and the order still awaits payment; moves the order's
+ * deadline when the session runs past it. False when the order changed meanwhile.
+ */
+async function keepSession(
+  db: Db,
+  { orderId, paymentId, providerSessionId, now, dueAt }: { orderId: string; paymentId: string; providerSessionId: string; now: Date; dueAt: Date | null },
+): Promise<boolean> {
+  return inTransaction(db, async (tx) => {
+    const [order] = await tx.select({ status: orders.status, paymentDueAt: orders.paymentDueAt }).from(orders).where(eq(orders.id, orderId)).for('update');
+    if (order?.status !== 'pending_payment') return false;
+    const [latest] = await tx.select({ id: payments.id }).from(payments).where(eq(payments.orderId, orderId)).orderBy(desc(payments.createdAt)).limit(1);
+    if (latest?.id !== paymentId) return false;
+    const updated = await tx
+      .update(payments)
+      .set({ providerSessionId, updatedAt: now })
+      .where(
+        and(
+          eq(payments.id, paymentId),
+          eq(payments.status, 'pending'),
+          sql`(${payments.providerSessionId} IS NULL OR ${payments.providerSessionId} = ${providerSessionId})`,
+        ),
+      )
+      .returning({ id: payments.id });
+    if (updated.length === 0) return false;
+    if (dueAt && (!order.paymentDueAt || order.paymentDueAt < dueAt)) {
+      await tx.update(orders).set({ paymentDueAt: dueAt, updatedAt: now }).where(eq(orders.id, orderId));
+      await enqueueUnpaidOrderSweep(tx, dueAt);
+    }
+    return true;
+  });
 }
 
 /** Puts an order's lines back into the buyer's cart (after the order was cancelled before payment). */

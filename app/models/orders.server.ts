@@ -99,6 +99,14 @@ export class PaymentAmountMismatchError extends Error {
   }
 }
 
+/** A provider event for a Checkout Session the order's payment no longer uses (replaced by a newer payment). */
+export class SupersededSessionError extends Error {
+  override name = 'SupersededSessionError';
+  constructor(readonly providerSessionId: string) {
+    super(`session ${providerSessionId} belongs to a payment that was replaced`);
+  }
+}
+
 function checkTransition<S extends string>(machine: IllegalTransitionError['machine'], table: Readonly<Record<S, readonly S[]>>, from: S, to: S): void {
   if (!table[from].includes(to)) throw new IllegalTransitionError(machine, from, to);
 }
@@ -315,6 +323,37 @@ async function paymentOf(tx: Db, orderId: string) {
   return payment;
 }
 
+type PaymentRow = typeof payments.$inferSelect;
+
+/** True when a payment of this order other than `current` holds the session: an old, replaced session. */
+async function isSupersededSession(tx: Db, orderId: string, current: Pick<PaymentRow, 'id'>, providerSessionId: string): Promise<boolean> {
+  const [holder] = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.orderId, orderId), eq(payments.providerSessionId, providerSessionId)));
+  return Boolean(holder && holder.id !== current.id);
+}
+
+/**
+ * Replaces the order's pending payment by a new pending one (a payment's amount and Checkout
+ * Session never change once sent to Stripe): the old one moves to `to`, keeping its session for
+ * the record, and the new one, without a session, becomes the order's payment. Its creation time
+ * is after the old one's, so "the latest payment" is always the new one. Caller holds the order lock.
+ */
+export async function supersedePayment(
+  tx: Db,
+  old: PaymentRow,
+  { to, amountFen, now }: { to: 'expired' | 'cancelled'; amountFen: number; now: Date },
+): Promise<PaymentRow> {
+  await transitionPayment(tx, { paymentId: old.id, to, now });
+  const createdAt = new Date(Math.max(now.getTime(), old.createdAt.getTime() + 1));
+  const [row] = await tx
+    .insert(payments)
+    .values({ orderId: old.orderId, provider: old.provider, method: old.method, status: 'pending', amountFen, currency: old.currency, createdAt, updatedAt: now })
+    .returning();
+  return row!;
+}
+
 /**
  * The ledger: what the operator owes a cooperative for one paid cooperative order (goods, and
  * shipping when charged). The partial unique index makes a repeat a no-op.
@@ -412,18 +451,21 @@ export interface MarkOrderPaidInput {
  * The provider says the order is paid. Only a pending order changes (`changed`); a repeat, or a
  * payment for an order already cancelled, changes nothing and reports the order's status (a
  * cancelled one needs a refund). Throws PaymentAmountMismatchError when the amount is not the
- * order total, and when the session is not the payment's.
+ * order total, SupersededSessionError for the session of a payment since replaced, and an error
+ * when the session is not the payment's.
  */
 export async function markOrderPaid(db: Db, input: MarkOrderPaidInput): Promise<{ changed: boolean; orderStatus: OrderStatus }> {
   return inTransaction(db, async (tx) => {
     const order = await lockOrder(tx, input.orderId);
     if (order.status !== 'pending_payment') return { changed: false, orderStatus: order.status };
-    if (input.amountFen !== order.totalFen) throw new PaymentAmountMismatchError(order.totalFen, input.amountFen);
     const payment = await paymentOf(tx, order.id);
-    if (!payment || payment.status !== 'pending') return { changed: false, orderStatus: order.status };
-    if (input.providerSessionId && payment.providerSessionId && payment.providerSessionId !== input.providerSessionId) {
-      throw new Error(`session ${input.providerSessionId} is not the session of order ${order.number}`);
+    if (payment && input.providerSessionId && payment.providerSessionId !== input.providerSessionId) {
+      // A session of a payment since replaced (its amount may be stale): a coordinator decides.
+      if (await isSupersededSession(tx, order.id, payment, input.providerSessionId)) throw new SupersededSessionError(input.providerSessionId);
+      if (payment.providerSessionId) throw new Error(`session ${input.providerSessionId} is not the session of order ${order.number}`);
     }
+    if (input.amountFen !== order.totalFen) throw new PaymentAmountMismatchError(order.totalFen, input.amountFen);
+    if (!payment || payment.status !== 'pending') return { changed: false, orderStatus: order.status };
     await settleOrderPayment(tx, order, payment.id, {
       now: input.now,
       actorUserId: null,
@@ -447,6 +489,8 @@ export async function markPaymentFailed(db: Db, { orderId, providerSessionId, no
     const order = await lockOrder(tx, orderId);
     const payment = await paymentOf(tx, order.id);
     if (!payment || (payment.providerSessionId && payment.providerSessionId !== providerSessionId)) return { changed: false };
+    // A session of a payment since replaced (e.g. after a part was cancelled) says nothing about the current one.
+    if (!payment.providerSessionId && (await isSupersededSession(tx, order.id, payment, providerSessionId))) return { changed: false };
     let changed = false;
     if (payment.status === 'pending') {
       await transitionPayment(tx, { paymentId: payment.id, to: 'failed', now, set: { providerSessionId } });
@@ -465,10 +509,20 @@ export async function markPaymentFailed(db: Db, { orderId, providerSessionId, no
  * and one with goods already shipped, is left alone (`changed: false`). `reason` is a key of
  * orders:cancelReasons when it is one of ours (payment_expired, payment_provider_unavailable, …).
  */
-export async function cancelUnpaidOrder(db: Db, { orderId, reason, now }: { orderId: string; reason: string; now: Date }): Promise<{ changed: boolean }> {
+export async function cancelUnpaidOrder(
+  db: Db,
+  { orderId, reason, now, onlyIfPayment }: { orderId: string; reason: string; now: Date; onlyIfPayment?: { paymentId?: string; providerSessionId?: string } },
+): Promise<{ changed: boolean }> {
   return inTransaction(db, async (tx) => {
     const order = await lockOrder(tx, orderId);
     if (order.status !== 'pending_payment' || (await hasGoodsOnTheWay(tx, order.id))) return { changed: false };
+    if (onlyIfPayment) {
+      // Checked under the order lock: the payment (or session) that ran out must still be the order's pending one.
+      const payment = await paymentOf(tx, order.id);
+      if (!payment || payment.status !== 'pending') return { changed: false };
+      if (onlyIfPayment.paymentId && payment.id !== onlyIfPayment.paymentId) return { changed: false };
+      if (onlyIfPayment.providerSessionId && payment.providerSessionId !== onlyIfPayment.providerSessionId) return { changed: false };
+    }
     await cancelLockedOrder(tx, order, { reason, now, paymentStatus: reason === 'payment_expired' ? 'expired' : 'cancelled' });
     return { changed: true };
   });

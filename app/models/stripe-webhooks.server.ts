@@ -17,7 +17,7 @@ import { orders, payments, refunds, webhookEvents } from '~/db/schema';
 import { recordAudit } from '~/models/audit.server';
 import { applySucceededRefund } from '~/models/refunds.server';
 import { enqueueStripeSweep, STRIPE_SWEEP_INTERVAL_MS, STRIPE_SWEEP_JOB } from '~/models/stripe-sweep-job.server';
-import { cancelUnpaidOrder, markOrderPaid, markPaymentFailed, PaymentAmountMismatchError } from '~/models/orders.server';
+import { cancelUnpaidOrder, markOrderPaid, markPaymentFailed, PaymentAmountMismatchError, SupersededSessionError } from '~/models/orders.server';
 import type { Db } from '~/utils/db.server';
 import type { JobHandler } from '~/utils/jobs.server';
 import type { Logger } from '~/utils/log.server';
@@ -111,16 +111,24 @@ async function applyEvent(tx: Db, event: StripeEventLike, ctx: StripeEventContex
 
 type PaymentRow = typeof payments.$inferSelect;
 
-/** The payment a session belongs to: by session id, else (session id not saved yet) the order's latest payment. */
-async function findPaymentForSession(tx: Db, session: CheckoutSessionState): Promise<PaymentRow | null> {
+/**
+ * The payment a session belongs to: by session id, else (session id not saved yet) the order's
+ * latest payment. `current` is false for a payment since replaced by a newer one (a session
+ * expired and reopened by "pay now", or a part of the order cancelled before payment): its
+ * events say nothing about the order any more.
+ */
+async function findPaymentForSession(tx: Db, session: CheckoutSessionState): Promise<{ payment: PaymentRow; current: boolean } | null> {
   const [bySession] = await tx.select().from(payments).where(eq(payments.providerSessionId, session.id));
-  if (bySession) return bySession;
+  if (bySession) {
+    const [latest] = await tx.select({ id: payments.id }).from(payments).where(eq(payments.orderId, bySession.orderId)).orderBy(sql`${payments.createdAt} desc`).limit(1);
+    return { payment: bySession, current: latest?.id === bySession.id };
+  }
   if (!session.orderId || !UUID.test(session.orderId)) return null;
   const [latest] = await tx.select().from(payments).where(eq(payments.orderId, session.orderId)).orderBy(sql`${payments.createdAt} desc`).limit(1);
   if (!latest || latest.provider !== 'stripe') return null;
   // The order's payment has another session: this one is not (or no longer) the order's.
   if (latest.providerSessionId && latest.providerSessionId !== session.id) return null;
-  return latest;
+  return { payment: latest, current: true };
 }
 
 async function recordAnomaly(
@@ -136,7 +144,8 @@ async function recordAnomaly(
 
 /** Stripe has the money for this session: the order is paid, or (cancelled meanwhile, wrong amount) a coordinator must decide. */
 async function applySessionPaid(tx: Db, session: CheckoutSessionState, ctx: StripeEventContext, source: string): Promise<'paid' | 'anomaly' | 'ignored'> {
-  const payment = await findPaymentForSession(tx, session);
+  const found = await findPaymentForSession(tx, session);
+  const payment = found?.payment;
   const facts = { sessionId: session.id, paymentIntentId: session.paymentIntentId, amountFen: session.amountTotal, currency: session.currency, source };
   if (!payment) {
     ctx.logger.warn({ ...facts, orderId: session.orderId }, 'Stripe took a payment for a session that is no order of ours');
@@ -149,6 +158,7 @@ async function applySessionPaid(tx: Db, session: CheckoutSessionState, ctx: Stri
     }
     return 'ignored';
   }
+  if (!found?.current) return recordSupersededPayment(tx, ctx, payment, facts);
   if (session.currency !== 'cny' || session.amountTotal === null) {
     await recordAnomaly(tx, ctx, { action: 'payment.amount_mismatch', orderId: payment.orderId, message: 'payment received in an unexpected currency', data: facts });
     return 'anomaly';
@@ -163,6 +173,7 @@ async function applySessionPaid(tx: Db, session: CheckoutSessionState, ctx: Stri
       now: ctx.now,
     }));
   } catch (error) {
+    if (error instanceof SupersededSessionError) return recordSupersededPayment(tx, ctx, payment, facts);
     if (!(error instanceof PaymentAmountMismatchError)) throw error;
     await recordAnomaly(tx, ctx, {
       action: 'payment.amount_mismatch',
@@ -193,10 +204,36 @@ async function applySessionPaid(tx: Db, session: CheckoutSessionState, ctx: Stri
   return 'anomaly';
 }
 
+/**
+ * Money arrived for the session of a payment we had replaced (its amount may be stale). Such a
+ * session was expired at Stripe before it was replaced, so this should not happen; if it does, the
+ * intent is kept on that payment for the refund and a coordinator decides.
+ */
+async function recordSupersededPayment(tx: Db, ctx: StripeEventContext, payment: PaymentRow, facts: Record<string, unknown>): Promise<'anomaly'> {
+  if (typeof facts.paymentIntentId === 'string') {
+    await tx
+      .update(payments)
+      .set({ providerPaymentIntentId: facts.paymentIntentId, updatedAt: ctx.now })
+      .where(and(eq(payments.id, payment.id), isNull(payments.providerPaymentIntentId)));
+  }
+  await recordAnomaly(tx, ctx, {
+    action: 'payment.superseded_session',
+    orderId: payment.orderId,
+    message: 'Stripe payment received for a Checkout Session the order no longer uses: a coordinator must decide on a refund',
+    data: { ...facts, paymentId: payment.id, paymentStatus: payment.status },
+  });
+  return 'anomaly';
+}
+
 async function applySessionFailed(tx: Db, session: CheckoutSessionState, ctx: StripeEventContext): Promise<void> {
-  const payment = await findPaymentForSession(tx, session);
-  if (!payment) {
+  const found = await findPaymentForSession(tx, session);
+  if (!found) {
     ctx.logger.warn({ sessionId: session.id, orderId: session.orderId }, 'async payment failed for a session that is no order of ours');
+    return;
+  }
+  const { payment } = found;
+  if (!found.current) {
+    ctx.logger.info({ sessionId: session.id, orderId: payment.orderId }, 'async payment failed for a replaced session; the order keeps its current payment');
     return;
   }
   // Fails the payment and cancels (and restocks) the order if it still awaits payment.
@@ -204,13 +241,21 @@ async function applySessionFailed(tx: Db, session: CheckoutSessionState, ctx: St
 }
 
 async function applySessionExpired(tx: Db, session: CheckoutSessionState, ctx: StripeEventContext): Promise<boolean> {
-  const payment = await findPaymentForSession(tx, session);
-  if (!payment) {
+  const found = await findPaymentForSession(tx, session);
+  if (!found?.current) {
     ctx.logger.info({ sessionId: session.id, orderId: session.orderId }, 'expired session is no current session of ours');
     return false;
   }
-  // Only a pending order is cancelled: an expired event after a completed one changes nothing.
-  const { changed } = await cancelUnpaidOrder(tx, { orderId: payment.orderId, reason: 'payment_expired', now: ctx.now });
+  const { payment } = found;
+  // Only a pending order is cancelled: an expired event after a completed one changes nothing. And
+  // only while this payment is still the order's (checked again under the order's lock): a session
+  // we expired ourselves to replace it (a part cancelled, "pay now" after expiry) cancels nothing.
+  const { changed } = await cancelUnpaidOrder(tx, {
+    orderId: payment.orderId,
+    reason: 'payment_expired',
+    now: ctx.now,
+    onlyIfPayment: { paymentId: payment.id, ...(payment.providerSessionId ? { providerSessionId: session.id } : {}) },
+  });
   return changed;
 }
 

@@ -1,18 +1,22 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addresses, carts, cooperativeOrders, jobs, notifications, orderItems, orders, payments, productVariants, searchDocuments } from '~/db/schema';
 import { getCartView } from '~/models/cart.server';
-import { checkoutOrderId, orderAccessToken } from '~/models/checkout.server';
+import { checkoutOrderId, orderAccessToken, startOnlinePayment } from '~/models/checkout.server';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { ORDER_NUMBER_PATTERN } from '~/models/order-number';
 import { EXPIRE_UNPAID_ORDERS_JOB } from '~/models/orders.server';
+import { receiveStripeEvent, type StripeEventLike } from '~/models/stripe-webhooks.server';
+import { STRIPE_SWEEP_JOB } from '~/models/stripe-sweep-job.server';
 import { action as cartAction, loader as cartLoader } from '~/routes/cart/route';
 import { action as checkoutAction, loader as checkoutLoader } from '~/routes/checkout/route';
-import { loader as orderLoader } from '~/routes/orders.$id/route';
+import { action as orderAction, loader as orderLoader } from '~/routes/orders.$id/route';
 import type { AppContext } from '~/utils/context.server';
 import { EMAIL_JOB } from '~/utils/mail.server';
-import { PaymentProviderUnavailableError, type PaymentsPort, type StartCheckoutRequest } from '~/utils/payments/types';
+import { createStripePayments, type StripePayments } from '~/utils/payments/stripe.server';
+import { PaymentProviderUnavailableError, type StartCheckoutRequest } from '~/utils/payments/types';
 import { sha256Hex } from '~/utils/session.server';
+import { StripeDouble, DOUBLE_SECRET_KEY } from '../doubles/stripe-double';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
 import {
@@ -39,11 +43,15 @@ import {
 
 const CUSTOMER = 'customer@demo.dibiao.example';
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 
 function fakePayments(mode: { down: boolean }) {
   const calls: StartCheckoutRequest[] = [];
-  const port: PaymentsPort = {
+  const port: StripePayments = {
     provider: 'stripe',
+    async retrieveCheckout() {
+      throw new Error('not used');
+    },
     async startCheckout(request) {
       calls.push(request);
       if (mode.down) throw new PaymentProviderUnavailableError('Stripe timed out');
@@ -422,6 +430,154 @@ describeEachDriver('checkout', (t) => {
         postForm('http://localhost/checkout', { intent: 'place', idempotencyKey: form.idempotencyKey, expectedTotalFen: String(form.cart.totalFen), paymentMethod: 'stripe', addressId: 'new', ...ADDRESS }, cookie),
       );
       expect(dataOf<{ problem: { code: string } }>(again).body.problem.code).toBe('form_expired');
+    });
+  });
+
+  /**
+   * "Pay now" on the order page, against the local Stripe double with a clock that moves: the
+   * order is placed at `placedAt` (session expiring 60 minutes later), the buyer comes back later.
+   */
+  describe('pay now on the order page (Stripe double)', () => {
+    let double: StripeDouble;
+    let stripe: StripePayments;
+    let online: AppContext;
+    let nowMs = clock.getTime();
+    const placedAt = clock.getTime();
+    const expiryMinutes = () => app.env.STRIPE_CHECKOUT_EXPIRY_MINUTES;
+
+    beforeAll(async () => {
+      double = await StripeDouble.start();
+      stripe = createStripePayments({ secretKey: DOUBLE_SECRET_KEY, paymentMethods: ['card'], timeoutMs: 2000, maxNetworkRetries: 0, now: () => new Date(nowMs), ...double.clientOptions });
+      online = { ...app, payments: stripe, now: () => new Date(nowMs) } as AppContext;
+    });
+    afterAll(() => double?.close());
+    beforeEach(() => {
+      double.reset(); // also resets the double's clock
+      double.setNow(() => nowMs);
+      nowMs = placedAt;
+    });
+
+    /** A guest's Stripe order with its session open on the double, as checkout leaves it. */
+    async function placeStripeOrder() {
+      const owner = await guestCartWith(online, [{ variantId: gannan.id, quantity: 1 }]);
+      const placed = await checkout(online, owner, { paymentMethod: 'stripe' });
+      if (!placed.ok) throw new Error(`checkout refused: ${placed.problem.code}`);
+      const started = await startOnlinePayment(online.db, stripe, {
+        orderId: placed.orderId,
+        owner,
+        successUrl: `http://localhost/orders/${placed.orderId}?paid=1`,
+        cancelUrl: `http://localhost/orders/${placed.orderId}`,
+        stripeCheckoutExpiryMinutes: expiryMinutes(),
+        now: new Date(nowMs),
+        cancelOnFailure: true,
+      });
+      expect(started).toMatchObject({ ok: true });
+      const { pays } = await orderRows(placed.orderId);
+      return { orderId: placed.orderId, token: placed.accessToken!, sessionId: pays[0]!.providerSessionId!, redirectUrl: started.ok ? started.redirectUrl : '' };
+    }
+
+    function payNow(orderId: string, token: string) {
+      return callRoute(online, orderAction as RouteHandler, postForm(`http://localhost/orders/${orderId}?t=${encodeURIComponent(token)}`, {}), { id: orderId });
+    }
+
+    const sessionCreates = () => double.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions');
+    const paymentsOf = async (orderId: string) => (await orderRows(orderId)).pays.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+
+    it('sends the buyer back to the open session long after the order was placed, creating nothing and cancelling nothing', async () => {
+      const { orderId, token, sessionId, redirectUrl } = await placeStripeOrder();
+      const stockAfterOrder = await stockOf(app.db, gannan.id);
+      // 45 minutes on, a session reusing the order's expiry would be under Stripe's 30 minutes.
+      nowMs = placedAt + 45 * MINUTE;
+      expect(redirectOf(await payNow(orderId, token))).toBe(redirectUrl);
+      expect(double.getSession(sessionId).url).toBe(redirectUrl);
+      expect(sessionCreates()).toHaveLength(1);
+      const { order } = await orderRows(orderId);
+      expect(order.status).toBe('pending_payment');
+      expect((await paymentsOf(orderId)).map((p) => [p.status, p.providerSessionId])).toEqual([['pending', sessionId]]);
+      expect(await stockOf(app.db, gannan.id)).toBe(stockAfterOrder);
+    });
+
+    it('leaves the order as it was when Stripe cannot be reached or refuses, and says so', async () => {
+      const { orderId, token, sessionId } = await placeStripeOrder();
+      const stockAfterOrder = await stockOf(app.db, gannan.id);
+      nowMs = placedAt + 45 * MINUTE;
+      double.failNext(1, 503);
+      const down = dataOf<{ problem: string }>(await payNow(orderId, token));
+      expect(down).toEqual({ status: 503, body: { problem: 'provider_unavailable' } });
+
+      // A session Stripe does not know (a plain Stripe error, not "try again"): still nothing cancelled.
+      await app.db.update(payments).set({ providerSessionId: 'cs_test_unknown_to_stripe' }).where(eq(payments.orderId, orderId));
+      const refused = dataOf<{ problem: string }>(await payNow(orderId, token));
+      expect(refused).toEqual({ status: 503, body: { problem: 'provider_error' } });
+      await app.db.update(payments).set({ providerSessionId: sessionId }).where(eq(payments.orderId, orderId));
+
+      const { order } = await orderRows(orderId);
+      expect(order).toMatchObject({ status: 'pending_payment', cancelReason: null });
+      expect((await paymentsOf(orderId)).map((p) => p.status)).toEqual(['pending']);
+      expect(await stockOf(app.db, gannan.id)).toBe(stockAfterOrder);
+      expect(double.getSession(sessionId).status).toBe('open');
+      // Once Stripe answers again, the same session comes back.
+      expect(redirectOf(await payNow(orderId, token))).toBe(double.getSession(sessionId).url);
+    });
+
+    it('opens a new session for the same amount when the session expired while the reservation lasts, and the old session’s expiry event cancels nothing', async () => {
+      const { orderId, token, sessionId } = await placeStripeOrder();
+      const [first] = await paymentsOf(orderId);
+      nowMs = placedAt + 40 * MINUTE;
+      const expired = double.expireSession(sessionId); // e.g. expired in the Dashboard
+      const location = redirectOf(await payNow(orderId, token));
+
+      const pays = await paymentsOf(orderId);
+      expect(pays.map((p) => p.status)).toEqual(['expired', 'pending']);
+      expect(pays[0]).toMatchObject({ id: first!.id, providerSessionId: sessionId });
+      const second = pays[1]!;
+      expect(second.amountFen).toBe(first!.amountFen);
+      const created = double.getSession(second.providerSessionId!);
+      expect(location).toBe(created.url);
+      expect(created).toMatchObject({ status: 'open', amount_total: first!.amountFen, metadata: { order_id: orderId, payment_id: second.id } });
+      // 20 minutes of the reservation were left: Stripe needs 30, so the new session runs 31 from now
+      // (a whole minute, under its own key) and the order's deadline moves with it.
+      const expiresAt = placedAt + 71 * MINUTE;
+      expect(created.expires_at).toBe(expiresAt / 1000);
+      expect(sessionCreates().at(-1)!.headers['idempotency-key']).toBe(`${second.id}:${expiresAt / 1000}`);
+      const { order } = await orderRows(orderId);
+      expect(order.paymentDueAt!.getTime()).toBe(expiresAt + 15 * MINUTE);
+
+      // Stripe's event for the old session arrives: it is no longer the order's, nothing happens.
+      await receiveStripeEvent(app.db, double.event('checkout.session.expired', expired) as unknown as StripeEventLike, { now: new Date(nowMs), logger: app.logger });
+      expect((await orderRows(orderId)).order.status).toBe('pending_payment');
+      expect((await paymentsOf(orderId)).map((p) => p.status)).toEqual(['expired', 'pending']);
+      // And a second "pay now" returns to the new session.
+      expect(redirectOf(await payNow(orderId, token))).toBe(created.url);
+    });
+
+    it('says the order is being paid when its session is complete, changing nothing and scheduling a Stripe sweep', async () => {
+      const { orderId, token, sessionId } = await placeStripeOrder();
+      nowMs = placedAt + 45 * MINUTE;
+      double.completeSession(sessionId); // paid; the webhook has not arrived yet
+      const location = redirectOf(await payNow(orderId, token));
+      expect(location).toBe(`/orders/${orderId}?t=${encodeURIComponent(token)}&paid=1`);
+      expect((await orderRows(orderId)).order.status).toBe('pending_payment');
+      expect((await paymentsOf(orderId)).map((p) => p.status)).toEqual(['pending']);
+      expect(sessionCreates()).toHaveLength(1);
+      const sweeps = await app.db.select().from(jobs).where(and(eq(jobs.kind, STRIPE_SWEEP_JOB), eq(jobs.status, 'pending')));
+      expect(sweeps.length).toBeGreaterThan(0);
+    });
+
+    it('tells the buyer the order expired once its reservation is over, expiring a session Stripe had not closed yet', async () => {
+      const { orderId, token, sessionId } = await placeStripeOrder();
+      const stockAfterOrder = await stockOf(app.db, gannan.id);
+      nowMs = placedAt + (expiryMinutes() + 1) * MINUTE;
+      const result = dataOf<{ problem: string }>(await payNow(orderId, token));
+      expect(result).toEqual({ status: 409, body: { problem: 'order_expired' } });
+      expect(double.getSession(sessionId).status).toBe('expired');
+      expect(sessionCreates()).toHaveLength(1);
+      const { order } = await orderRows(orderId);
+      expect(order).toMatchObject({ status: 'cancelled', cancelReason: 'payment_expired' });
+      expect((await paymentsOf(orderId)).map((p) => p.status)).toEqual(['expired']);
+      expect(await stockOf(app.db, gannan.id)).toBe(stockAfterOrder + 1);
+      // A cancelled order is simply not payable any more.
+      expect(dataOf<{ problem: string }>(await payNow(orderId, token))).toEqual({ status: 409, body: { problem: 'not_payable' } });
     });
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { addressFieldsSchema } from '~/models/addresses.server';
 import type { PaymentMethod } from '~/models/orders.server';
 import type { AppContext } from '~/utils/context.server';
-import type { PaymentsPort } from '~/utils/payments/types';
+import type { StripePayments } from '~/utils/payments/stripe.server';
 import { getClientIp, hitRateLimit, retryAfterSeconds, type RateLimitRule } from '~/utils/rate-limit.server';
 
 const MINUTE = 60_000;
@@ -14,7 +14,7 @@ export const CHECKOUT_LIMITS = {
 } as const satisfies Record<string, RateLimitRule>;
 
 /** The online payments port (Stripe), when configured. */
-export function paymentsPort(app: AppContext): PaymentsPort | null {
+export function paymentsPort(app: AppContext): StripePayments | null {
   return app.payments ?? null;
 }
 

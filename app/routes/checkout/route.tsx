@@ -115,10 +115,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       cancelUrl: `${origin}${path}`,
       stripeCheckoutExpiryMinutes: app.env.STRIPE_CHECKOUT_EXPIRY_MINUTES,
       now,
+      // The first attempt: no session reached the buyer, so a failure gives the cart back.
+      cancelOnFailure: true,
     });
     if (started.ok) return redirect(started.redirectUrl);
     if (started.problem === 'provider_error') app.logger.error({ err: started.error, orderId: placed.orderId }, 'starting the online payment failed');
-    return reply(started.problem === 'not_payable' ? 409 : 503, { code: started.problem === 'not_payable' ? 'form_expired' : 'provider_unavailable' });
+    const providerDown = started.problem === 'provider_unavailable' || started.problem === 'provider_error';
+    return reply(providerDown ? 503 : 409, { code: providerDown ? 'provider_unavailable' : 'form_expired' });
   }
   return redirect(`${path}${join}placed=1`);
 }

@@ -79,7 +79,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   };
 }
 
-/** "Pay now" for a Stripe order whose buyer left the payment page: the same session comes back. */
+/**
+ * "Pay now" for a Stripe order whose buyer left the payment page: back to the open session, or a
+ * new one while the order's reservation lasts. A failure never cancels the order: the buyer sees
+ * why and may try again.
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
   const { detail, token, user } = await requireViewableOrder(app, request, params.id);
@@ -96,8 +100,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     now: app.now(),
   });
   if (started.ok) return redirect(started.redirectUrl);
+  // Stripe has the payment; its confirmation is on its way: the page says so.
+  if (started.problem === 'payment_processing') return redirect(`${path}${token ? '&' : '?'}paid=1`);
   if (started.problem === 'provider_error') app.logger.error({ err: started.error, orderId: detail.order.id }, 'starting the online payment failed');
-  return data({ problem: started.problem }, { status: started.problem === 'not_payable' ? 409 : 503 });
+  const status = started.problem === 'provider_unavailable' || started.problem === 'provider_error' ? 503 : 409;
+  return data({ problem: started.problem }, { status });
 }
 
 export default function OrderRoute() {
@@ -127,7 +134,7 @@ export default function OrderRoute() {
       ) : null}
       {actionData?.problem ? (
         <p className="form-error" role="alert">
-          {t(`orders:detail.payProblems.${actionData.problem}`)}
+          {t(`orders:detail.payNowProblems.${actionData.problem}`)}
         </p>
       ) : null}
       <p className={`status-pill status-pill--${order.status}`}>

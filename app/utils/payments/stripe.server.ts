@@ -53,6 +53,8 @@ export interface CheckoutSessionState {
   /** Our order id (metadata.order_id, else client_reference_id). */
   orderId: string | null;
   paymentId: string | null;
+  /** The hosted payment page while the session is open (Stripe clears it once complete or expired). */
+  url: string | null;
 }
 
 /** The port, plus the read the expiry sweeper needs. */
@@ -79,6 +81,7 @@ export function describeCheckoutSession(session: Stripe.Checkout.Session): Check
     expiresAt: new Date(session.expires_at * 1000),
     orderId: session.metadata?.order_id || session.client_reference_id || null,
     paymentId: session.metadata?.payment_id || null,
+    url: session.url ?? null,
   };
 }
 
