@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'app',
           sequence: { groupOrder: 0 },
-          include: ['tests/unit/**/*.test.{ts,tsx}', 'tests/integration/**/*.test.{ts,tsx}'],
+          include: ['tests/unit/**/*.test.{ts,tsx}', 'tests/integration/**/*.test.{ts,tsx}', 'tests/property/**/*.test.{ts,tsx}'],
           globalSetup: ['tests/setup/global-setup.ts'],
           setupFiles: ['tests/setup/fail-on-console-error.ts'],
           env: { PASSWORD_HASH_COST: 'low', LOG_LEVEL: 'silent' },
