@@ -13,6 +13,8 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from '~/db/schema';
+import type { Logger } from './log.server';
+import { guardPostgresClient } from './postgres-guard.server';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -32,31 +34,49 @@ export interface Database {
 export const MIGRATIONS_FOLDER = path.resolve(process.cwd(), 'drizzle');
 
 export type DatabaseOptions =
-  | { driver: 'postgres'; url: string; maxConnections?: number }
+  | { driver: 'postgres'; url: string; maxConnections?: number; logger?: Logger }
   /** `dataDir` undefined keeps the database in memory; `loadDataDir` starts from a dumped snapshot. */
   | { driver: 'pglite'; dataDir?: string; loadDataDir?: Blob };
 
+const CONNECT_TIMEOUT_SECONDS = 5;
+
+/** Seconds before reconnecting after `retries` failed connections in a row: 50 ms doubling to 1 s, jittered. */
+export function reconnectDelaySeconds(retries: number, random: () => number = Math.random): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + random() / 2);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.driver === 'postgres') {
-    const client = postgres(options.url, {
-      max: options.maxConnections ?? 10,
-      onnotice: () => {},
-      connection: { application_name: 'dibiao-zhunong' },
-    });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const pool = guardPostgresClient(
+      () =>
+        postgres(options.url, {
+          max: options.maxConnections ?? 10,
+          onnotice: () => {},
+          connection: { application_name: 'dibiao-zhunong' },
+          // While the database is unreachable a request should fail within seconds, not wait out
+          // postgres.js's defaults (30 s to connect, reconnects backing off to 20 s): requests that
+          // arrive during an outage would queue behind the backoff and hang.
+          connect_timeout: CONNECT_TIMEOUT_SECONDS,
+          backoff: reconnectDelaySeconds,
+        }),
+      // The guard keeps a lost connection from crashing the process or blocking the pool (see there).
+      { onPoolReplaced: (error) => options.logger?.warn({ err: error }, 'replaced the PostgreSQL connection pool: a connection stopped connecting') },
+    );
+    const guarded = pool.sql;
+    const db = drizzlePostgres(guarded, { schema }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
       migrate: () => migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
       ping: async () => {
         try {
-          await client`select 1`;
+          await guarded.unsafe('select 1');
           return true;
         } catch {
           return false;
         }
       },
-      close: () => client.end({ timeout: 5 }),
+      close: () => pool.end({ timeout: 5 }),
     };
   }
   let releaseLock = () => {};
