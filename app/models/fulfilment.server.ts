@@ -6,13 +6,22 @@
  * transition functions, which notify the buyer.
  */
 import { and, asc, count, desc, eq, ne, sql } from 'drizzle-orm';
-import { claims, cooperativeOrders, orderItems, orders, payments, type CooperativeOrder } from '~/db/schema';
+import { claims, cooperativeOrders, cooperatives, orderItems, orders, payments, type CooperativeOrder } from '~/db/schema';
 import { recordAudit } from '~/models/audit.server';
-import { confirmCashOnDelivery, transitionCooperativeOrder, transitionOrder, transitionPayment, type CooperativeOrderStatus } from '~/models/orders.server';
+import {
+  confirmCashOnDelivery,
+  notifyBuyerOf,
+  reduceAmountDue,
+  transitionCooperativeOrder,
+  transitionOrder,
+  transitionPayment,
+  type CooperativeOrderStatus,
+} from '~/models/orders.server';
 import { enqueueSearchSync } from '~/models/search-sync.server';
 import { createRefund, listRefunds, refundableFen, type RefundOutcome } from '~/models/refunds.server';
 import { queryRows, type Db } from '~/utils/db.server';
-import type { PaymentsPort } from '~/utils/payments/types';
+import type { StripePayments } from '~/utils/payments/stripe.server';
+import { PaymentProviderUnavailableError } from '~/utils/payments/types';
 
 import { carrierName, normalizeTrackingNumber, trackingNumberFits } from './carriers';
 
@@ -73,7 +82,17 @@ export async function getCooperativeOrderForCoop(db: Db, cooperativeId: number, 
   };
 }
 
-export type FulfilmentProblem = 'not_found' | 'illegal' | 'not_cash_on_delivery' | 'not_shipped' | 'cancelled' | 'bad_tracking';
+export type FulfilmentProblem =
+  | 'not_found'
+  | 'illegal'
+  | 'not_cash_on_delivery'
+  | 'not_shipped'
+  | 'cancelled'
+  | 'bad_tracking'
+  /** Cancelling an unpaid Stripe part: its Checkout Session is complete, the payment is being recorded. */
+  | 'payment_in_progress'
+  /** Cancelling an unpaid Stripe part: its open Checkout Session could not be closed at Stripe. */
+  | 'session_unavailable';
 export type FulfilmentResult = { ok: true; changed: boolean } | { ok: false; problem: FulfilmentProblem };
 
 function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
@@ -152,39 +171,92 @@ async function completeIfAllDelivered(tx: Db, cooperativeOrderId: string, now: D
 
 export type CancelResult = { ok: true; changed: boolean; refund: RefundOutcome | null } | { ok: false; problem: FulfilmentProblem };
 
+class CancelRefused extends Error {
+  constructor(readonly problem: FulfilmentProblem) {
+    super(`cancellation refused: ${problem}`);
+  }
+}
+
+/**
+ * Before an unpaid Stripe order loses a part (or all of it), its open Checkout Session, made for
+ * the old amount, is closed at Stripe so it can no longer be paid: expired, then read back. An
+ * expired session is fine; a complete one means the buyer has just paid (or an asynchronous
+ * payment is under way), so the part is not cancelled as unpaid: the cooperative tries again once
+ * the payment is recorded, and then the part is refunded. Called under the order's lock, so the
+ * expiry event Stripe sends at once waits for this cancellation and finds the payment replaced.
+ */
+async function closeOpenSession(stripe: StripePayments | null, providerSessionId: string): Promise<void> {
+  if (!stripe) throw new CancelRefused('session_unavailable');
+  try {
+    await stripe.expireCheckout(providerSessionId);
+    const state = await stripe.retrieveCheckout(providerSessionId);
+    if (state.status === 'complete') throw new CancelRefused('payment_in_progress');
+    if (state.status !== 'expired') throw new Error(`Checkout Session ${providerSessionId} is still ${state.status ?? 'without a status'} after expiring it`);
+  } catch (error) {
+    if (error instanceof PaymentProviderUnavailableError) throw new CancelRefused('session_unavailable');
+    throw error;
+  }
+}
+
 /**
  * Cancels this cooperative's part before shipment and puts its units back in stock — once: only
  * the call that moves it to cancelled restocks. Money already received for it is refunded in
- * full (a Stripe refund after the commit). When no live part remains, an unpaid order is
- * cancelled with its payment.
+ * full (a Stripe refund after the commit).
+ *
+ * Before payment, the buyer no longer owes the part: the order's amount due becomes the sum of
+ * the parts still live (goods + shipping) and its pending payment follows (reduceAmountDue), so
+ * the bank-transfer instructions, the coordinator's check of the amount received and the Stripe
+ * amount all use the reduced total, and the ledger (written at payment, live parts only) never
+ * owes the cancelled part. A Stripe order's open session is expired at Stripe first
+ * (closeOpenSession) and its payment replaced: the buyer's next "pay now" opens a session for
+ * the new amount. When no live part remains, an unpaid order is cancelled with its payment.
  */
-export async function cancelCooperativeOrder(db: Db, payments_: PaymentsPort | null, input: Acting & { reason: string }): Promise<CancelResult> {
-  const done = await inTransaction(db, async (tx): Promise<{ ok: true; changed: boolean; paid: boolean } | { ok: false; problem: FulfilmentProblem }> => {
-    const own = await lockOwn(tx, input.cooperativeId, input.cooperativeOrderId);
-    if (!own) return { ok: false, problem: 'not_found' };
-    if (own.coop.status === 'cancelled') return { ok: true, changed: false, paid: false };
-    if (own.coop.status !== 'awaiting_payment' && own.coop.status !== 'awaiting_shipment') return { ok: false, problem: 'illegal' };
-    await transitionCooperativeOrder(tx, { cooperativeOrderId: own.coop.id, to: 'cancelled', now: input.now });
-    await restockCooperativeOrder(tx, own.coop.id, input.now);
-    await recordAudit(tx, {
-      actorUserId: input.actorUserId,
-      action: 'cooperative_order.cancelled',
-      entityType: 'cooperative_order',
-      entityId: own.coop.id,
-      data: { number: own.order.number, cooperativeId: input.cooperativeId, reason: input.reason },
+export async function cancelCooperativeOrder(db: Db, payments_: StripePayments | null, input: Acting & { reason: string }): Promise<CancelResult> {
+  let done: { ok: true; changed: boolean; paid: boolean } | { ok: false; problem: FulfilmentProblem };
+  try {
+    done = await inTransaction(db, async (tx): Promise<{ ok: true; changed: boolean; paid: boolean } | { ok: false; problem: FulfilmentProblem }> => {
+      const own = await lockOwn(tx, input.cooperativeId, input.cooperativeOrderId);
+      if (!own) return { ok: false, problem: 'not_found' };
+      if (own.coop.status === 'cancelled') return { ok: true, changed: false, paid: false };
+      if (own.coop.status !== 'awaiting_payment' && own.coop.status !== 'awaiting_shipment') return { ok: false, problem: 'illegal' };
+      const unpaid = own.order.status === 'pending_payment';
+      const [payment] = await tx.select().from(payments).where(eq(payments.orderId, own.order.id)).orderBy(desc(payments.createdAt)).limit(1).for('update');
+      if (unpaid && payment?.status === 'pending' && payment.provider === 'stripe' && payment.providerSessionId) {
+        await closeOpenSession(payments_, payment.providerSessionId);
+      }
+      const [others] = await tx
+        .select({ n: count() })
+        .from(cooperativeOrders)
+        .where(and(eq(cooperativeOrders.orderId, own.order.id), ne(cooperativeOrders.status, 'cancelled'), ne(cooperativeOrders.id, own.coop.id)));
+      const lastPart = Number(others?.n ?? 0) === 0;
+      // Unpaid with other parts left: the buyer now owes less, and is told the new amount.
+      const reduce = unpaid && !lastPart;
+      const amountDueFen = reduce ? await reduceAmountDue(tx, { orderId: own.order.id, cancelledCooperativeOrderId: own.coop.id, now: input.now }) : null;
+      await transitionCooperativeOrder(tx, { cooperativeOrderId: own.coop.id, to: 'cancelled', now: input.now, notifyBuyer: !reduce });
+      if (reduce) {
+        const [order] = await tx.select().from(orders).where(eq(orders.id, own.order.id));
+        const [cooperative] = await tx.select({ legalName: cooperatives.legalName }).from(cooperatives).where(eq(cooperatives.id, own.coop.cooperativeId));
+        await notifyBuyerOf(tx, order!, 'cooperative_order.cancelled_unpaid', { cooperative: cooperative?.legalName ?? '' });
+      }
+      await restockCooperativeOrder(tx, own.coop.id, input.now);
+      await recordAudit(tx, {
+        actorUserId: input.actorUserId,
+        action: 'cooperative_order.cancelled',
+        entityType: 'cooperative_order',
+        entityId: own.coop.id,
+        data: { number: own.order.number, cooperativeId: input.cooperativeId, reason: input.reason, ...(amountDueFen !== null ? { amountDueFen } : {}) },
+      });
+      if (lastPart && unpaid) {
+        if (payment?.status === 'pending') await transitionPayment(tx, { paymentId: payment.id, to: 'cancelled', now: input.now });
+        await transitionOrder(tx, { orderId: own.order.id, to: 'cancelled', now: input.now, cancelReason: 'cooperative_cancelled' });
+      }
+      const paid = own.order.status === 'paid' || own.order.status === 'completed' || own.coop.codConfirmedAt !== null;
+      return { ok: true, changed: true, paid };
     });
-    const [live] = await tx
-      .select({ n: count() })
-      .from(cooperativeOrders)
-      .where(and(eq(cooperativeOrders.orderId, own.order.id), ne(cooperativeOrders.status, 'cancelled')));
-    if (Number(live?.n ?? 0) === 0 && own.order.status === 'pending_payment') {
-      const [payment] = await tx.select().from(payments).where(eq(payments.orderId, own.order.id)).orderBy(desc(payments.createdAt)).limit(1);
-      if (payment?.status === 'pending') await transitionPayment(tx, { paymentId: payment.id, to: 'cancelled', now: input.now });
-      await transitionOrder(tx, { orderId: own.order.id, to: 'cancelled', now: input.now, cancelReason: 'cooperative_cancelled' });
-    }
-    const paid = own.order.status === 'paid' || own.order.status === 'completed' || own.coop.codConfirmedAt !== null;
-    return { ok: true, changed: true, paid };
-  });
+  } catch (error) {
+    if (error instanceof CancelRefused) return { ok: false, problem: error.problem };
+    throw error;
+  }
   if (!done.ok) return done;
   let refund: RefundOutcome | null = null;
   if (done.changed && done.paid) {

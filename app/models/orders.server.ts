@@ -355,6 +355,36 @@ export async function supersedePayment(
 }
 
 /**
+ * An unpaid order loses one cooperative's part (cancelled before payment): what the buyer owes
+ * becomes the sum of the parts still live, goods and shipping, on the order (goods_fen,
+ * shipping_fen, total_fen, which bank-transfer instructions, the coordinator's confirmation and
+ * the Stripe amount check all read) and on its pending payment. An offline payment's amount is
+ * corrected in place; a Stripe payment is replaced (supersedePayment) so the next "pay now" opens
+ * a session for the new amount under a new idempotency key. The caller holds the order lock, has
+ * closed any open Checkout Session at Stripe, and keeps at least one part live. Returns the new total.
+ */
+export async function reduceAmountDue(tx: Db, { orderId, cancelledCooperativeOrderId, now }: { orderId: string; cancelledCooperativeOrderId: string; now: Date }): Promise<number> {
+  const [sums] = await tx
+    .select({
+      goods: sql<number>`coalesce(sum(${cooperativeOrders.goodsFen}), 0)::int`,
+      shipping: sql<number>`coalesce(sum(${cooperativeOrders.shippingFen}), 0)::int`,
+    })
+    .from(cooperativeOrders)
+    .where(and(eq(cooperativeOrders.orderId, orderId), ne(cooperativeOrders.status, 'cancelled'), ne(cooperativeOrders.id, cancelledCooperativeOrderId)));
+  const goodsFen = Number(sums?.goods ?? 0);
+  const shippingFen = Number(sums?.shipping ?? 0);
+  const totalFen = goodsFen + shippingFen;
+  if (totalFen <= 0) throw new Error(`order ${orderId} has no live part left to pay for`);
+  await tx.update(orders).set({ goodsFen, shippingFen, totalFen, updatedAt: now }).where(eq(orders.id, orderId));
+  const payment = await paymentOf(tx, orderId);
+  if (payment?.status === 'pending' && payment.amountFen !== totalFen) {
+    if (payment.provider === 'stripe') await supersedePayment(tx, payment, { to: 'cancelled', amountFen: totalFen, now });
+    else await tx.update(payments).set({ amountFen: totalFen, updatedAt: now }).where(eq(payments.id, payment.id));
+  }
+  return totalFen;
+}
+
+/**
  * The ledger: what the operator owes a cooperative for one paid cooperative order (goods, and
  * shipping when charged). The partial unique index makes a repeat a no-op.
  */
@@ -533,10 +563,12 @@ export async function getOrderForPayment(db: Db, orderId: string) {
   const [order] = await db.select().from(orders).where(eq(orders.id, orderId));
   if (!order) return null;
   const payment = await db.select().from(payments).where(eq(payments.orderId, orderId)).orderBy(desc(payments.createdAt)).limit(1);
+  // Only what the buyer still pays for: lines of a cooperative order cancelled before payment are gone.
   const lines = await db
     .select({ title: orderItems.title, spec: orderItems.spec, unitPriceFen: orderItems.unitPriceFen, quantity: orderItems.quantity })
     .from(orderItems)
-    .where(eq(orderItems.orderId, orderId))
+    .innerJoin(cooperativeOrders, eq(cooperativeOrders.id, orderItems.cooperativeOrderId))
+    .where(and(eq(orderItems.orderId, orderId), ne(cooperativeOrders.status, 'cancelled')))
     .orderBy(asc(orderItems.id));
   const buyer = await buyerOf(db, order);
   return {

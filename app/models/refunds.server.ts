@@ -23,6 +23,7 @@ import { createI18n } from '~/utils/i18n';
 import { queryRows, type Db } from '~/utils/db.server';
 import { formatFen } from '~/utils/money';
 import { PaymentProviderUnavailableError, type PaymentsPort } from '~/utils/payments/types';
+import type { StripePayments } from '~/utils/payments/stripe.server';
 import { isLocale } from '~/locales';
 import { users } from '~/db/schema';
 
@@ -36,8 +37,8 @@ function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
 }
 
 /** The payments port on the app context, when Stripe is configured. */
-export function paymentsOf(app: object): PaymentsPort | null {
-  return (app as { payments?: PaymentsPort | null }).payments ?? null;
+export function paymentsOf(app: object): StripePayments | null {
+  return (app as { payments?: StripePayments | null }).payments ?? null;
 }
 
 /** What remains refundable of a cooperative order: its total less succeeded and pending refunds. */

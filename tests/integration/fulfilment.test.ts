@@ -1,17 +1,23 @@
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents, cooperativeMembers, cooperativeOrders, jobs, notifications, orders, payments, refunds, settlementEntries } from '~/db/schema';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { cancelCooperativeOrder, confirmCod, deliverCooperativeOrder, shipCooperativeOrder, trackingNumberFits } from '~/models/fulfilment.server';
+import { startOnlinePayment } from '~/models/checkout.server';
 import { confirmBankTransfer, markOrderPaid } from '~/models/orders.server';
+import { receiveStripeEvent, type StripeEventLike } from '~/models/stripe-webhooks.server';
+import { action as paymentsAction, loader as paymentsLoader } from '~/routes/coordinator.payments/route';
+import { loader as orderLoader } from '~/routes/orders.$id/route';
 import { createRefund, markRefund } from '~/models/refunds.server';
 import { cooperativeOrderBalance } from '~/models/settlement.server';
 import type { AppContext } from '~/utils/context.server';
 import { EMAIL_JOB } from '~/utils/mail.server';
-import type { PaymentsPort } from '~/utils/payments/types';
+import { formatFen } from '~/utils/money';
+import { createStripePayments, type StripePayments } from '~/utils/payments/stripe.server';
+import { DOUBLE_SECRET_KEY, StripeDouble } from '../doubles/stripe-double';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
-import { checkout, GANNAN, stockOf, userCartWith, userIdByEmail, variantOf, ZIGUI, type VariantFacts } from '../fixtures/checkout';
+import { callRoute, checkout, dataOf, GANNAN, getPage, postForm, redirectOf, sessionCookieFor, stockOf, userCartWith, userIdByEmail, variantOf, ZIGUI, type RouteHandler, type VariantFacts } from '../fixtures/checkout';
 
 const DEMO = 'demo.dibiao.example';
 
@@ -163,10 +169,11 @@ describeEachDriver('fulfilment', (t) => {
 
     it('keeps a paid Stripe order paid while a cancelled part’s refund is pending, and cancels it when the last refund succeeds', async () => {
       const { order, z, g } = await placed('stripe');
-      const port: PaymentsPort = {
+      const port: StripePayments = {
         provider: 'stripe',
         startCheckout: () => Promise.reject(new Error('unused')),
         expireCheckout: () => Promise.resolve(),
+        retrieveCheckout: () => Promise.reject(new Error('unused')),
         refund: async (request) => ({ providerRefundId: `re_${request.idempotencyKey.slice(0, 8)}`, status: 'pending' }),
       };
       for (const part of [z, g]) {
@@ -208,6 +215,176 @@ describeEachDriver('fulfilment', (t) => {
       expect((await app.db.select().from(payments).where(eq(payments.orderId, order.id)))[0]!.status).toBe('cancelled');
       expect([await stockOf(app.db, zigui.id), await stockOf(app.db, gannan.id)]).toEqual([zs + 2, gs + 1]);
       expect(await app.db.select().from(settlementEntries).where(eq(settlementEntries.cooperativeOrderId, z.id))).toHaveLength(0);
+    });
+  });
+
+  /**
+   * A part cancelled before the order is paid is no longer owed: the amount due is the sum of the
+   * live parts, everywhere the buyer or the coordinator reads it, and the ledger never owes it.
+   */
+  describe('cancelling a part of an unpaid order', () => {
+    const orderRow = async (id: string) => (await app.db.select().from(orders).where(eq(orders.id, id)))[0]!;
+    const paymentRows = async (orderId: string) =>
+      (await app.db.select().from(payments).where(eq(payments.orderId, orderId))).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    const entriesOf = (coopId: string) => app.db.select().from(settlementEntries).where(eq(settlementEntries.cooperativeOrderId, coopId));
+
+    it('reduces a bank transfer’s amount due to the live parts: order page, notification, coordinator desk and its amount check, ledger', async () => {
+      const { order, z, g } = await placed('bank_transfer', { pay: false });
+      const zStock = await stockOf(app.db, zigui.id);
+      const due = g.goodsFen + g.shippingFen;
+      expect(z.goodsFen + z.shippingFen).toBeGreaterThan(0);
+
+      expect(await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: true, changed: true, refund: null });
+      expect(await orderRow(order.id)).toMatchObject({ status: 'pending_payment', goodsFen: g.goodsFen, shippingFen: g.shippingFen, totalFen: due, refundedFen: 0 });
+      expect((await paymentRows(order.id)).map((p) => [p.status, p.amountFen])).toEqual([['pending', due]]);
+      expect(await stockOf(app.db, zigui.id)).toBe(zStock + 2);
+      // A repeat changes nothing more.
+      expect(await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: true, changed: false, refund: null });
+      expect((await orderRow(order.id)).totalFen).toBe(due);
+
+      // The buyer is told the new amount.
+      const [told] = await app.db.select().from(notifications).where(and(eq(notifications.userId, customerId), eq(notifications.kind, 'cooperative_order.cancelled_unpaid'), eq(notifications.link, `/orders/${order.id}`)));
+      expect(told!.title).toContain(formatFen(due, 'zh-CN'));
+
+      // The order page (and its transfer instructions) show the reduced amount.
+      const buyer = await sessionCookieFor(app, customerId);
+      const page = dataOf<{ order: { totalFen: number }; bank: unknown; cooperativeOrders: { id: string; status: string }[] }>(
+        await callRoute(app, orderLoader as RouteHandler, getPage(`http://localhost/orders/${order.id}`, buyer), { id: order.id }),
+      ).body;
+      expect(page.order.totalFen).toBe(due);
+      expect(page.bank).not.toBeNull();
+      expect(page.cooperativeOrders.find((c) => c.id === z.id)!.status).toBe('cancelled');
+
+      // The coordinator's desk lists the reduced amount and accepts only that.
+      const coordinator = await sessionCookieFor(app, await userIdByEmail(app.db, `coordinator-hubei@${DEMO}`));
+      const desk = dataOf<{ orders: { id: string; totalFen: number }[] }>(
+        await callRoute(app, paymentsLoader as RouteHandler, getPage(`http://localhost/coordinator/payments?q=${order.number}`, coordinator)),
+      ).body;
+      expect(desk.orders).toEqual([expect.objectContaining({ id: order.id, totalFen: due })]);
+      const confirm = (fen: number) =>
+        callRoute(app, paymentsAction as RouteHandler, postForm('http://localhost/coordinator/payments', { intent: 'confirm', orderId: order.id, amount: (fen / 100).toFixed(2) }, coordinator));
+      const full = dataOf<{ error: string; expectedFen: number }>(await confirm(order.totalFen));
+      expect(full).toMatchObject({ status: 409, body: { error: 'orders:payments.errors.amount_mismatch', expectedFen: due } });
+      expect(redirectOf(await confirm(due))).toBe(`/coordinator/payments?confirmed=${order.number}`);
+
+      expect(await orderRow(order.id)).toMatchObject({ status: 'paid', totalFen: due });
+      expect((await paymentRows(order.id)).map((p) => [p.status, p.amountFen])).toEqual([['succeeded', due]]);
+      // The ledger owes the live part in full and nothing for the cancelled one.
+      expect(await entriesOf(z.id)).toHaveLength(0);
+      expect((await cooperativeOrderBalance(app.db, g.id)).netFen).toBe(due);
+    });
+
+    it('reduces what cash on delivery collects, and shows the cancelled part as not due', async () => {
+      const { order, z, g } = await placed('cash_on_delivery');
+      await cancelCooperativeOrder(app.db, null, { ...acting(g.cooperativeId, g.id), reason: '缺货' });
+      expect(await orderRow(order.id)).toMatchObject({ status: 'pending_payment', totalFen: z.goodsFen + z.shippingFen });
+      expect((await paymentRows(order.id)).map((p) => p.amountFen)).toEqual([z.goodsFen + z.shippingFen]);
+      await ship(z.cooperativeId, z.id);
+      expect(await confirmCod(app.db, acting(z.cooperativeId, z.id))).toEqual({ ok: true, changed: true });
+      expect((await orderRow(order.id)).status).toBe('paid');
+      expect(await entriesOf(g.id)).toHaveLength(0);
+    });
+
+    describe('a Stripe order with an open Checkout Session (Stripe double)', () => {
+      let double: StripeDouble;
+      let stripe: StripePayments;
+      const ctx = () => ({ now: clock, logger: app.logger });
+
+      beforeAll(async () => {
+        double = await StripeDouble.start();
+        stripe = createStripePayments({ secretKey: DOUBLE_SECRET_KEY, paymentMethods: ['card'], timeoutMs: 2000, maxNetworkRetries: 0, now: () => clock, ...double.clientOptions });
+      });
+      afterAll(() => double?.close());
+      beforeEach(() => {
+        double.reset();
+        double.setNow(() => clock.getTime());
+      });
+
+      async function payNow(orderId: string) {
+        return startOnlinePayment(app.db, stripe, {
+          orderId,
+          owner: { userId: customerId, guestCartId: null },
+          successUrl: `http://localhost/orders/${orderId}?paid=1`,
+          cancelUrl: `http://localhost/orders/${orderId}`,
+          stripeCheckoutExpiryMinutes: app.env.STRIPE_CHECKOUT_EXPIRY_MINUTES,
+          now: clock,
+        });
+      }
+
+      async function placedWithSession() {
+        const parts = await placed('stripe', { pay: false });
+        expect(await payNow(parts.order.id)).toMatchObject({ ok: true });
+        const [payment] = await paymentRows(parts.order.id);
+        return { ...parts, sessionId: payment!.providerSessionId!, paymentId: payment!.id };
+      }
+
+      it('expires the session at Stripe, and the next pay now charges only the live part, which alone is settled', async () => {
+        const { order, z, g, sessionId, paymentId } = await placedWithSession();
+        const due = g.goodsFen + g.shippingFen;
+        expect(double.getSession(sessionId).amount_total).toBe(order.totalFen);
+
+        expect(await cancelCooperativeOrder(app.db, stripe, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: true, changed: true, refund: null });
+        const expired = double.getSession(sessionId);
+        expect(expired.status).toBe('expired');
+        expect(await orderRow(order.id)).toMatchObject({ status: 'pending_payment', totalFen: due });
+        const pays = await paymentRows(order.id);
+        expect(pays.map((p) => [p.id === paymentId, p.status, p.amountFen, p.providerSessionId])).toEqual([
+          [true, 'cancelled', order.totalFen, sessionId],
+          [false, 'pending', due, null],
+        ]);
+
+        // Stripe's expiry event for the old session cancels nothing.
+        await receiveStripeEvent(app.db, double.event('checkout.session.expired', expired) as unknown as StripeEventLike, ctx());
+        expect((await orderRow(order.id)).status).toBe('pending_payment');
+
+        // Pay now: a new session for the reduced amount, with the live part's lines only.
+        const again = await payNow(order.id);
+        expect(again).toMatchObject({ ok: true });
+        const [, current] = await paymentRows(order.id);
+        const session = double.getSession(current!.providerSessionId!);
+        expect(session).toMatchObject({ status: 'open', amount_total: due, metadata: { payment_id: current!.id } });
+        const lines = double.requests.filter((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions').at(-1)!.params.line_items as { price_data: { product_data: { name: string } } }[];
+        expect(lines.map((l) => l.price_data.product_data.name).some((name) => name.startsWith(zigui.title))).toBe(false);
+
+        // The buyer pays it: the order is paid for the reduced amount, the ledger owes only the live part.
+        const paid = double.completeSession(session.id);
+        await receiveStripeEvent(app.db, double.event('checkout.session.completed', paid) as unknown as StripeEventLike, ctx());
+        expect(await orderRow(order.id)).toMatchObject({ status: 'paid', totalFen: due });
+        expect((await paymentRows(order.id)).map((p) => p.status)).toEqual(['cancelled', 'succeeded']);
+        expect(await entriesOf(z.id)).toHaveLength(0);
+        expect((await cooperativeOrderBalance(app.db, g.id)).netFen).toBe(due);
+      });
+
+      it('refuses to cancel while the buyer has just paid the session, changing nothing', async () => {
+        const { order, z, sessionId } = await placedWithSession();
+        const zStock = await stockOf(app.db, zigui.id);
+        double.completeSession(sessionId); // paid at Stripe; the event is on its way
+        expect(await cancelCooperativeOrder(app.db, stripe, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: false, problem: 'payment_in_progress' });
+        expect((await coopRow(z.id)).status).toBe('awaiting_payment');
+        expect(await orderRow(order.id)).toMatchObject({ status: 'pending_payment', totalFen: order.totalFen });
+        expect((await paymentRows(order.id)).map((p) => p.status)).toEqual(['pending']);
+        expect(await stockOf(app.db, zigui.id)).toBe(zStock);
+      });
+
+      it('refuses to cancel while Stripe cannot be reached, leaving the session open and the order unchanged', async () => {
+        const { order, z, sessionId } = await placedWithSession();
+        double.failNext(1, 503);
+        expect(await cancelCooperativeOrder(app.db, stripe, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: false, problem: 'session_unavailable' });
+        expect(double.getSession(sessionId).status).toBe('open');
+        expect((await coopRow(z.id)).status).toBe('awaiting_payment');
+        expect(await orderRow(order.id)).toMatchObject({ status: 'pending_payment', totalFen: order.totalFen });
+        expect(await cancelCooperativeOrder(app.db, null, { ...acting(z.cooperativeId, z.id), reason: '缺货' })).toEqual({ ok: false, problem: 'session_unavailable' });
+      });
+
+      it('cancels the order when its last part is cancelled, with its session expired at Stripe', async () => {
+        const { order, z, g, sessionId } = await placedWithSession();
+        await cancelCooperativeOrder(app.db, stripe, { ...acting(z.cooperativeId, z.id), reason: '缺货' });
+        expect(await cancelCooperativeOrder(app.db, stripe, { ...acting(g.cooperativeId, g.id), reason: '缺货' })).toEqual({ ok: true, changed: true, refund: null });
+        expect(double.getSession(sessionId).status).toBe('expired');
+        expect(await orderRow(order.id)).toMatchObject({ status: 'cancelled', cancelReason: 'cooperative_cancelled' });
+        expect((await paymentRows(order.id)).map((p) => p.status)).toEqual(['cancelled', 'cancelled']);
+        expect(await payNow(order.id)).toEqual({ ok: false, problem: 'not_payable' });
+      });
     });
   });
 });

@@ -89,8 +89,11 @@ interface ShipmentView {
   items: { id: number; title: string; spec: string; unitPriceFen: number; quantity: number }[];
 }
 
-/** One block per cooperative: what it sends, its status, and carrier and tracking number once shipped. */
-export function CooperativeShipments({ cooperativeOrders, cashOnDelivery }: { cooperativeOrders: ShipmentView[]; cashOnDelivery: boolean }) {
+/**
+ * One block per cooperative: what it sends, its status, and carrier and tracking number once
+ * shipped. While the order is unpaid, a cancelled part says it is no longer in the amount due.
+ */
+export function CooperativeShipments({ cooperativeOrders, cashOnDelivery, unpaid = false }: { cooperativeOrders: ShipmentView[]; cashOnDelivery: boolean; unpaid?: boolean }) {
   const { t, money, time } = useFormat();
   return (
     <section aria-labelledby="shipments-heading">
@@ -121,7 +124,11 @@ export function CooperativeShipments({ cooperativeOrders, cashOnDelivery }: { co
           </ul>
           <p className="amounts__hint">
             {t('orders:detail.cooperativeAmounts', { goods: money(c.goodsFen), shipping: c.shippingFen === 0 ? t('cart:group.freeShipping') : money(c.shippingFen) })}
-            {cashOnDelivery ? ` · ${t(c.codConfirmed ? 'orders:detail.codPaid' : 'orders:detail.codDue', { amount: money(c.goodsFen + c.shippingFen) })}` : null}
+            {unpaid && c.status === 'cancelled'
+              ? ` · ${t('orders:detail.cancelledPartNotDue')}`
+              : cashOnDelivery
+                ? ` · ${t(c.codConfirmed ? 'orders:detail.codPaid' : 'orders:detail.codDue', { amount: money(c.goodsFen + c.shippingFen) })}`
+                : null}
           </p>
         </section>
       ))}

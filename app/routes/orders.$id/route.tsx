@@ -154,7 +154,7 @@ export default function OrderRoute() {
       ) : null}
 
       <OrderTimeline events={timeline} />
-      <CooperativeShipments cooperativeOrders={cooperativeOrders} cashOnDelivery={order.paymentMethod === 'cash_on_delivery'} />
+      <CooperativeShipments cooperativeOrders={cooperativeOrders} cashOnDelivery={order.paymentMethod === 'cash_on_delivery'} unpaid={order.status === 'pending_payment'} />
 
       <section className="panel" aria-labelledby="delivery-heading">
         <h2 id="delivery-heading">{t('orders:detail.delivery')}</h2>
