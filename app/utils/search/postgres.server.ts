@@ -235,7 +235,9 @@ async function readMatches(db: Db, statements: SQL[], indexOnly: boolean): Promi
   if (!indexOnly) return Promise.all(statements.map((s) => queryRows(db, s)));
   return db.transaction(async (transaction) => {
     const tx = transaction as unknown as Db;
-    const [, ...results] = await Promise.all([tx.execute(sql`SET LOCAL enable_seqscan = off`), ...statements.map((s) => queryRows(tx, s))]);
+    // Every statement through queryRows, so each is sent in this order: a drizzle query is lazy,
+    // and a bare tx.execute() in the list would go out after the others and set nothing for them.
+    const [, ...results] = await Promise.all([sql`SET LOCAL enable_seqscan = off`, ...statements].map((s) => queryRows(tx, s)));
     return results as unknown[][];
   });
 }
