@@ -138,6 +138,11 @@ function scrambledText(seed: number, length: number): string {
   return out;
 }
 
+/** One long "word" (letters and CJK, no spaces or punctuation), to make a valid value huge without breaking its form. */
+export const longWord = fc
+  .tuple(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 1000, max: 4000 }))
+  .map(([seed, n]) => [...scrambledText(seed, n)].map((c) => (/[a-z\u4e00-\u9fff]/i.test(c) ? c : 'q')).join(''));
+
 /** Long text: one character repeated up to 100k times, or a few thousand random (incompressible) ones. */
 export const hugeText = fc.oneof(
   fc.tuple(fc.constantFrom('a', '脐', '😀', "'", '<', '\u0000', ' ', '9'), fc.integer({ min: 81, max: 100_000 })).map(([c, n]) => c.repeat(n)),
@@ -173,7 +178,7 @@ export type PostedField = string[];
 
 /**
  * A field that is mostly `valid` but sometimes missing, empty, hostile, valid with something
- * hostile inside, of the wrong type, or posted twice.
+ * hostile inside, valid but thousands of characters long, of the wrong type, or posted twice.
  */
 export function mutated(valid: fc.Arbitrary<string>, validWeight = 6): fc.Arbitrary<PostedField> {
   const arms: fc.WeightedArbitrary<PostedField>[] = [
@@ -181,6 +186,7 @@ export function mutated(valid: fc.Arbitrary<string>, validWeight = 6): fc.Arbitr
     { weight: 1, arbitrary: fc.constant(['']) },
     { weight: 3, arbitrary: nastyText.map((v) => [v]) },
     { weight: 2, arbitrary: fc.tuple(valid, hostileFragment, fc.nat()).map(([v, f, at]) => [v.slice(0, at % (v.length + 1)) + f + v.slice(at % (v.length + 1))]) },
+    { weight: 1, arbitrary: fc.tuple(longWord, valid).map(([w, v]) => [w + v]) },
     { weight: 1, arbitrary: numberish.map((v) => [v]) },
     { weight: 1, arbitrary: fc.tuple(valid, fc.oneof(valid, nastyText)).map(([a, b]) => [a, b]) },
   ];
