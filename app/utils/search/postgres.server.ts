@@ -158,12 +158,14 @@ export function searchSegments(q: string, filters: SearchFilters, sort: SearchSo
       if (!anywhere) return searchSegments(q, filters, 'urgency');
       // By the best field holding every term — title, GI name, region or cooperative, anything —
       // and within each, stalled goods by sell-before date, then the newest.
-      const tiers = FIELD_CLASSES.map((fieldClass) => matches(toTsquery(terms, fieldClass)!));
-      return tiers.flatMap((tier, i) => {
-        const notBetter = i === 0 ? [] : [sql`NOT (${tiers[i - 1]!})`];
+      // Each tier is one tsquery, `upTo(field) & !upTo(better field)`: the GIN index answers it
+      // whole, instead of testing every candidate row's tsvector against the better tier again.
+      const upTo = FIELD_CLASSES.map((fieldClass) => toTsquery(terms, fieldClass)!);
+      return upTo.flatMap((query, i) => {
+        const tier = matches(i === 0 ? query : `(${query}) & !(${upTo[i - 1]!})`);
         return [
-          { where: where(sql`sd.stalled`, tier, ...notBetter), orderBy: SOONEST },
-          { where: where(sql`NOT sd.stalled`, tier, ...notBetter), orderBy: NEWEST },
+          { where: where(sql`sd.stalled`, tier), orderBy: SOONEST },
+          { where: where(sql`NOT sd.stalled`, tier), orderBy: NEWEST },
         ];
       });
     }
@@ -175,38 +177,19 @@ interface HitRow {
   title: string;
 }
 
-/** One segment's slice, as SQL (exported for the EXPLAIN test). */
-export function segmentPageSql(segment: Segment, offset: number, limit: number): SQL {
-  return sql`SELECT sd.product_id AS id, sd.title FROM search_documents sd
-    WHERE ${segment.where} ORDER BY ${segment.orderBy} LIMIT ${limit} OFFSET ${offset}`;
-}
-
 /**
- * Reads `limit` rows from `offset` of the segments laid end to end, and one more to learn whether
- * more follow. A segment is counted only when the offset lies beyond it. `first` is the first
- * segment's slice when it was already read (together with the counts, in one round trip).
+ * The first `limit` rows of the segments laid end to end, as one statement (exported for the
+ * EXPLAIN test). Each segment is an ordered, limited subquery; the Append above them runs them in
+ * order and stops pulling once it has `limit` rows, so the segments a page does not reach are
+ * never run. Parallel plans, which could interleave the segments, must be off (see readMatches).
  */
-async function readSegments(db: Db, segments: Segment[], offset: number, limit: number, indexOnly: boolean, first?: HitRow[]) {
-  const rows: HitRow[] = [];
-  let skip = offset;
-  let before = 0;
-  for (const [i, segment] of segments.entries()) {
-    const need = limit + 1 - rows.length;
-    if (need <= 0) break;
-    const slice = i === 0 && first ? first : await queryRows<HitRow>(db, segmentPageSql(segment, skip, need));
-    rows.push(...slice);
-    if (slice.length > 0 || skip === 0) {
-      before += skip;
-      skip = 0;
-      continue;
-    }
-    const size = await countWhere(db, segment.where, indexOnly);
-    before += Math.min(size, skip);
-    skip -= Math.min(size, skip);
-  }
-  const hasMore = rows.length > limit;
-  // A page that ends the results also gives the exact total.
-  return { rows: rows.slice(0, limit), hasMore, total: hasMore ? null : before + rows.length };
+export function segmentsSql(segments: Segment[], limit: number): SQL {
+  const parts = segments.map(
+    (segment) => sql`(SELECT sd.product_id AS id, sd.title FROM search_documents sd
+      WHERE ${segment.where} ORDER BY ${segment.orderBy} LIMIT ${limit})`,
+  );
+  if (parts.length === 1) return parts[0]!;
+  return sql`SELECT s.id, s.title FROM (${sql.join(parts, sql` UNION ALL `)}) s LIMIT ${limit}`;
 }
 
 /** Above this many matches, a search without facets reports this number (see countUpToSql). */
@@ -223,28 +206,27 @@ function countUpToSql(where: SQL, limit: number): SQL {
 }
 
 /**
- * Runs statements that read matches without ordering them (counts, the facet scan), with
- * sequential scans off when there are words to match. The planner prices `tokens @@ query` as
- * one cheap operator, so for a common word it would scan the table and test every row (43 ms
- * for `qicheng` on 100,000 products, 270 ms for a facet scan) where the GIN index finds the
- * same rows in a few. The statements go out together on one connection, in order, without
- * waiting for each reply. SET LOCAL ends with the transaction: pass the application's database,
- * not a caller's transaction.
+ * Runs the statements of one search together on one connection, in order, without waiting for
+ * each reply, in a transaction whose settings end with it (pass the application's database, not a
+ * caller's transaction). For a union of segments, parallel plans are off: it relies on its parts
+ * coming out in order (and a search is too small to gain from workers). With words to match, sequential
+ * scans are off too: the planner prices `tokens @@ query` as one cheap operator, so for a common
+ * word it would scan the table and test every row (43 ms for `qicheng` on 100,000 products, 270 ms
+ * for a facet scan) where the GIN index finds the same rows in a few.
  */
-async function readMatches(db: Db, statements: SQL[], indexOnly: boolean): Promise<unknown[][]> {
-  if (!indexOnly) return Promise.all(statements.map((s) => queryRows(db, s)));
+async function readMatches(db: Db, statements: SQL[], indexOnly: boolean, union = false): Promise<unknown[][]> {
+  const settings = [
+    ...(union ? [sql`SET LOCAL max_parallel_workers_per_gather = 0`] : []),
+    ...(indexOnly ? [sql`SET LOCAL enable_seqscan = off`] : []),
+  ];
+  if (settings.length === 0) return Promise.all(statements.map((s) => queryRows(db, s)));
   return db.transaction(async (transaction) => {
     const tx = transaction as unknown as Db;
     // Every statement through queryRows, so each is sent in this order: a drizzle query is lazy,
     // and a bare tx.execute() in the list would go out after the others and set nothing for them.
-    const [, ...results] = await Promise.all([sql`SET LOCAL enable_seqscan = off`, ...statements].map((s) => queryRows(tx, s)));
-    return results as unknown[][];
+    const results = await Promise.all([...settings, ...statements].map((s) => queryRows(tx, s)));
+    return results.slice(settings.length) as unknown[][];
   });
-}
-
-async function countWhere(db: Db, where: SQL, indexOnly: boolean): Promise<number> {
-  const [[row]] = (await readMatches(db, [sql`SELECT count(*)::int AS n FROM search_documents sd WHERE ${where}`], indexOnly)) as [{ n: number }[]];
-  return row?.n ?? 0;
 }
 
 interface FacetRow {
@@ -316,18 +298,27 @@ export function createPostgresSearch(db: Db): SearchAdapter {
       const hasWords = queryTokens(query.q).length > 0;
       const segments = searchSegments(query.q, query.filters, query.sort);
       const offset = (query.page - 1) * query.pageSize;
-      // The first slice of results and the counts in one round trip; usually that is all.
-      const [first, summary] = await readMatches(
+      // Rows are read from the first result on: `reach` of them show the page and whether more follow.
+      const reach = offset + query.pageSize + 1;
+      // The first segment and the counts (or the facets) in one round trip; for a broad word that
+      // is all. Otherwise the other segments follow in one more statement.
+      const [first, summary] = (await readMatches(
         db,
-        [segmentPageSql(segments[0]!, offset, query.pageSize + 1), query.facets ? searchFacetsSql(where) : countUpToSql(where, MAX_COUNTED_MATCHES)],
+        [segmentsSql(segments.slice(0, 1), reach), query.facets ? searchFacetsSql(where) : countUpToSql(where, MAX_COUNTED_MATCHES)],
         hasWords,
-      );
-      const page = await readSegments(db, segments, offset, query.pageSize, hasWords, first as HitRow[]);
+      )) as [HitRow[], unknown[]];
+      const rows = [...first];
+      if (rows.length < reach && segments.length > 1) {
+        const [rest] = (await readMatches(db, [segmentsSql(segments.slice(1), reach - rows.length)], hasWords, true)) as [HitRow[]];
+        rows.push(...rest);
+      }
+      const hasMore = rows.length === reach;
       const counted = query.facets ? facetsFromRows(summary as FacetRow[]) : null;
       const capped = (summary as { count: number }[])[0]?.count ?? 0;
-      const total = counted?.total ?? page.total ?? Math.max(offset + page.rows.length + 1, capped);
+      // Results read to their end give the exact total, past the last page too.
+      const total = counted?.total ?? (hasMore ? Math.max(reach, capped) : rows.length);
       return {
-        hits: page.rows.map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
+        hits: rows.slice(offset, offset + query.pageSize).map((h) => ({ productId: h.id, highlightedTitle: highlightTitle(h.title, query.q) })),
         total,
         facets: counted?.facets ?? null,
         adapter: 'postgres',
