@@ -45,17 +45,21 @@ export async function send(url: string, init: RequestInit = {}, timeoutMs = 20_0
   }
 }
 
-/** Adds `quantity` of the variant to a new guest cart and reads the checkout form. */
-export async function prepareBuyer(base: string, i: number, variantId: number, quantity = 1): Promise<Buyer> {
+/** Fills a new guest cart (a variant id, or several lines) and reads the checkout form. */
+export async function prepareBuyer(base: string, i: number, lines: number | { variantId: number; quantity: number }[], quantity = 1): Promise<Buyer> {
   const ip = buyerIp(i);
-  const added = await fetch(`${base}/cart`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { ...FORM, 'X-Forwarded-For': ip },
-    body: new URLSearchParams({ intent: 'add', variantId: String(variantId), quantity: String(quantity) }),
-  });
-  if (added.status !== 302) throw new Error(`add to cart answered ${added.status}: ${(await added.text()).slice(0, 300)}`);
-  const cookie = added.headers.get('set-cookie')!.split(';')[0]!;
+  let cookie: string | undefined;
+  for (const line of typeof lines === 'number' ? [{ variantId: lines, quantity }] : lines) {
+    const added = await fetch(`${base}/cart`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...FORM, 'X-Forwarded-For': ip, ...(cookie ? { Cookie: cookie } : {}) },
+      body: new URLSearchParams({ intent: 'add', variantId: String(line.variantId), quantity: String(line.quantity) }),
+    });
+    if (added.status !== 302) throw new Error(`add to cart answered ${added.status}: ${(await added.text()).slice(0, 300)}`);
+    cookie ??= added.headers.get('set-cookie')!.split(';')[0]!;
+  }
+  if (!cookie) throw new Error('no cart lines');
   const page = await fetch(`${base}/checkout`, { headers: { Cookie: cookie, 'X-Forwarded-For': ip } });
   if (page.status !== 200) throw new Error(`checkout page answered ${page.status}`);
   const html = await page.text();
