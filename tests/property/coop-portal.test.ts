@@ -1,8 +1,8 @@
 /**
  * Property-based tests of the cooperative portal's product forms, through the real actions:
  * product create, product edit (details and status), stock change, stalled-stock flag and
- * variant edit. Generated inputs per driver: PGlite 3,500 (create 700, edit 700, stock 700,
- * stalled 600, variants 800); PostgreSQL 1,050 (30%). Seed 0x5eed_c00b (override with PROPERTY_SEED).
+ * variant edit. Generated inputs per driver: PGlite 3,300 (create 600, edit 700, stock 700,
+ * stalled 600, variants 700); PostgreSQL 990 (30%). Seed 0x5eed_c00b (override with PROPERTY_SEED).
  *
  * The caller is mostly the owner of 蔡甸 (cooperative A), sometimes another cooperative's owner,
  * a customer, nobody or a forged cookie; the ids in the URL and the form are mostly A's, sometimes
@@ -148,7 +148,7 @@ describeEachDriver('cooperative portal forms under generated input', (t) => {
         fc.asyncProperty(form, caller(), coopParam(), async (entries, cookie, coop) => {
           await send(c, newAction, '/coop/x/products/new', entries, cookie, { coop });
         }),
-        { seed: SEED, numRuns: runsFor(t.driver, 700) },
+        { seed: SEED, numRuns: runsFor(t.driver, 600) },
       );
       expectSomeAccepted(c, 'product create');
     },
@@ -236,7 +236,7 @@ describeEachDriver('cooperative portal forms under generated input', (t) => {
         fc.asyncProperty(form, caller(), coopParam(), productParam(), async (entries, cookie, coop, id) => {
           await send(c, variantsAction, '/coop/x/products/1/variants', entries, cookie, { coop, id });
         }),
-        { seed: SEED + 4, numRuns: runsFor(t.driver, 800) },
+        { seed: SEED + 4, numRuns: runsFor(t.driver, 700) },
       );
       expectSomeAccepted(c, 'variant edit');
     },

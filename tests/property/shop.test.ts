@@ -1,7 +1,7 @@
 /**
  * Property-based tests of the buyer's forms, through the real actions: cart add/update/remove,
  * checkout (address and payment method) and the address book. Generated inputs per driver:
- * PGlite 2,500 (cart 900, checkout 800, address book 800); PostgreSQL 750 (30%).
+ * PGlite 2,300 (cart 900, checkout 700, address book 700); PostgreSQL 690 (30%).
  * Seed 0x5eed_5409 (override with PROPERTY_SEED).
  *
  * The caller is mostly the demo customer, sometimes a guest (signed cart cookie), nobody or a
@@ -191,7 +191,7 @@ describeEachDriver('buyer forms under generated input', (t) => {
           // Checking out with another buyer's saved address is refused.
           if (who === 'customer' && namesOnlyVictimAddress(entries) && valuesOf(entries, 'intent').join() === 'place') expect(isRejected(outcome), `status ${outcome.status}`).toBe(true);
         }),
-        { seed: SEED + 1, numRuns: runsFor(t.driver, 800) },
+        { seed: SEED + 1, numRuns: runsFor(t.driver, 700) },
       );
       expectSomeAccepted(c, 'checkout');
     },
@@ -227,7 +227,7 @@ describeEachDriver('buyer forms under generated input', (t) => {
             if (namesOnlyVictimAddress(entries) && intents.length > 0 && intents.every((i) => ['update', 'delete', 'default'].includes(i))) expect(rejected(outcome), `status ${outcome.status}, ${outcome.location}`).toBe(true);
           },
         ),
-        { seed: SEED + 2, numRuns: runsFor(t.driver, 800) },
+        { seed: SEED + 2, numRuns: runsFor(t.driver, 700) },
       );
       expectSomeAccepted(c, 'address book');
     },
