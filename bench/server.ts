@@ -10,8 +10,9 @@
  * 2. Under `flock /tmp/e2e.lock` (never alongside an e2e run, which rebuilds the same folders):
  *    `remix build` with NODE_ENV=production (skip with --skip-build), then per driver starts
  *    `node server.js` (NODE_ENV=production, LOG_LEVEL=warn, SEED_ON_START=false) and drives it
- *    with autocannon, --connections (32) connections, --duration seconds per route after a short
- *    untimed warm-up with the same requests:
+ *    with autocannon, --connections (32) connections, --duration seconds per route after an untimed
+ *    warm-up (the same requests one at a time for --warmup seconds, at least two):
+ *      static file   GET /favicon.svg (express.static: no Remix, no database; compressed per response)
  *      ceiling       GET /healthz (a Remix resource route: a ping and a job-backlog query), before and after
  *      zone          GET /
  *      product hot   GET /products/zigui-qicheng-5kg-gift-box
@@ -22,10 +23,12 @@
  *                    one per connection (cookies made before the run), each adding from its own 40 variants
  *    then again zone, product and search on a second server started with PAGE_CACHE=off (cache-miss figures).
  *    Requests look like a phone's browser (Accept-Encoding gzip/br, Accept-Language zh-CN, a mobile UA).
- * 3. Prints req/s, p50/p95/p99, errors and unexpected statuses, X-Page-Cache hit/miss/bypass counts,
- *    throughput as a fraction of the ceiling, server CPU, resident memory (VmRSS: idle after start,
- *    peak under load) per driver, and checks the issue's targets; writes .cache/bench-server.json.
- *    Exits 1 when a run saw errors or unexpected statuses.
+ * 3. Prints req/s, p50/p95/p99, the latency of one request alone (the sequential warm-up's median),
+ *    errors and unexpected statuses, X-Page-Cache hit/miss/bypass counts, throughput as a fraction
+ *    of the ceiling and of the static file, server CPU (per second and per request), resident
+ *    memory (VmRSS: idle after start, peak under load) per driver, and checks the issue's targets;
+ *    writes .cache/bench-server.json. Exits 1 when a run saw errors or unexpected statuses.
+ *    A server still busy with requests cut off at the end of a run is restarted before the next one.
  * --smoke (CI): 2,000 products, 2 s per route, PostgreSQL only.
  */
 import fs from 'node:fs';
@@ -114,6 +117,8 @@ interface RouteRun extends LoadResult {
   rssPeakMb: number;
   loadAverage: number;
   ceilingFraction?: number;
+  /** req/s over the static file's req/s on the same server. */
+  staticFraction?: number;
 }
 
 interface ServerMemory {
@@ -279,6 +284,8 @@ function pageRoutes(targets: Targets): RouteSpec[] {
 }
 
 const CEILING: RouteSpec = { route: 'ceiling /healthz', expectedStatus: 200, requestsFor: () => [{ method: 'GET', path: '/healthz' }] };
+/** A file from express.static on the same server: no Remix, no database (but helmet and per-response compression). */
+const STATIC: RouteSpec = { route: 'static file', expectedStatus: 200, requestsFor: () => [{ method: 'GET', path: '/favicon.svg' }] };
 
 function addToCartRoute(origin: () => string, targets: Targets, cookies: string[]): RouteSpec {
   return {
@@ -299,7 +306,7 @@ function addToCartRoute(origin: () => string, targets: Targets, cookies: string[
 
 /**
  * The untimed warm-up: the route's requests one at a time (connection 0's list) for the warm-up
- * time, at least three of them. Sequential on purpose: it warms the JIT and fills the page cache
+ * time, at least two of them. Sequential on purpose: it warms the JIT and fills the page cache
  * without leaving a pile of cut-off requests for the server to finish. Returns the status of the
  * first answer and the median latency of the others ("solo": one request with the server to itself).
  */
@@ -308,7 +315,7 @@ async function warmUp(server: ServerProcess, spec: RouteSpec): Promise<{ status:
   const latencies: number[] = [];
   let status = 0;
   const until = performance.now() + warmupSeconds * 1000;
-  for (let i = 0; i < 3 || performance.now() < until; i += 1) {
+  for (let i = 0; i < 2 || performance.now() < until; i += 1) {
     const request = requests[i % requests.length]!;
     const start = performance.now();
     try {
@@ -337,6 +344,8 @@ class ServerSlot {
   server: ServerProcess | null = null;
   readonly memory: ServerMemory;
   restarts = 0;
+  /** Set when the last run left more cut-off work than is worth waiting for (slow pages × connections). */
+  restartNext = false;
 
   constructor(
     readonly driver: 'pglite' | 'postgres',
@@ -366,6 +375,13 @@ class ServerSlot {
    */
   async ready(): Promise<ServerProcess> {
     if (!this.server) return this.start();
+    if (this.restartNext) {
+      this.restartNext = false;
+      log(`  (restarting the ${this.driver} server: the requests cut off at the end of the run would keep it busy for long)`);
+      await this.server.stop();
+      this.restarts += 1;
+      return this.start();
+    }
     const limitMs = 20_000;
     const start = Date.now();
     await this.server.waitUntilQuiet(limitMs);
@@ -412,6 +428,8 @@ async function measure(slot: ServerSlot, spec: RouteSpec): Promise<RouteRun> {
   }
   peak = Math.max(peak, server.rssMb());
   slot.memory.peakMb = Math.max(slot.memory.peakMb, peak);
+  // Every connection had a request in flight when the run ended; the server still answers them.
+  slot.restartNext = warm.soloMs * connections > 20_000;
   const cpu = server.cpuSeconds() - cpuBefore;
   const ok = result.status[String(spec.expectedStatus)] ?? 0;
   const run: RouteRun = {
@@ -439,6 +457,7 @@ async function measure(slot: ServerSlot, spec: RouteSpec): Promise<RouteRun> {
 async function benchDriver(driver: 'pglite' | 'postgres', targets: Targets, runs: RouteRun[], memories: ServerMemory[]) {
   const on = new ServerSlot(driver, 'on');
   try {
+    const staticFile = await measure(on, STATIC);
     const first = await measure(on, CEILING);
     const pages: RouteRun[] = [];
     for (const spec of pageRoutes(targets)) pages.push(await measure(on, spec));
@@ -446,8 +465,11 @@ async function benchDriver(driver: 'pglite' | 'postgres', targets: Targets, runs
     pages.push(await measure(on, addToCartRoute(() => on.server!.url, targets, cookies)));
     const second = await measure(on, { ...CEILING, route: 'ceiling (again)' });
     const ceiling = (first.rps + second.rps) / 2;
-    for (const run of [first, ...pages, second]) run.ceilingFraction = run.rps / ceiling;
-    runs.push(first, ...pages, second);
+    for (const run of [staticFile, first, ...pages, second]) {
+      run.ceilingFraction = run.rps / ceiling;
+      run.staticFraction = run.rps / staticFile.rps;
+    }
+    runs.push(staticFile, first, ...pages, second);
   } finally {
     await on.stop();
     memories.push(on.memory);
@@ -456,9 +478,11 @@ async function benchDriver(driver: 'pglite' | 'postgres', targets: Targets, runs
   try {
     const ceiling = runs.filter((r) => r.driver === driver && r.route.startsWith('ceiling'));
     const ceilingRps = ceiling.reduce((sum, r) => sum + r.rps, 0) / ceiling.length;
+    const staticRps = runs.find((r) => r.driver === driver && r.route === STATIC.route)?.rps ?? Number.NaN;
     for (const spec of pageRoutes(targets)) {
       const run = await measure(off, spec);
       run.ceilingFraction = run.rps / ceilingRps;
+      run.staticFraction = run.rps / staticRps;
       runs.push(run);
     }
   } finally {
@@ -478,6 +502,7 @@ function printResults(runs: RouteRun[], memories: ServerMemory[]) {
     String(r.ok),
     String(r.bad),
     r.ceilingFraction === undefined ? '' : r.ceilingFraction.toFixed(2),
+    r.staticFraction === undefined ? '' : r.staticFraction.toFixed(2),
     ['hit', 'miss', 'bypass'].map((k) => r.pageCache[k] ?? 0).join('/'),
     (r.bytesPerResponse / 1024).toFixed(1),
     r.serverCpuPercent.toFixed(0),
@@ -488,12 +513,13 @@ function printResults(runs: RouteRun[], memories: ServerMemory[]) {
   log(`\n${connections} connections, ${durationSeconds} s per route (after ${warmupSeconds} s warm-up), ${productCount} products:\n`);
   log(
     renderTable(
-      ['route', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'solo ms', 'ok', 'bad', '×ceiling', 'hit/miss/bypass', 'KB/resp', 'srv CPU %', 'CPU ms/req', 'RSS MB', 'load'],
+      ['route', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'solo ms', 'ok', 'bad', '×ceiling', '×static', 'hit/miss/bypass', 'KB/resp', 'srv CPU %', 'CPU ms/req', 'RSS MB', 'load'],
       rows,
     ),
   );
   log('\n"solo ms" is the median latency of the sequential warm-up requests (one at a time, after the first);');
-  log('"bad" counts unexpected statuses, connection errors and timeouts; "×ceiling" is req/s over the mean of the two /healthz runs;');
+  log('"bad" counts unexpected statuses, connection errors and timeouts; "×ceiling" is req/s over the mean of the two /healthz runs,');
+  log('"×static" over the static file (/favicon.svg: express.static, no Remix, no database, but compressed per request);');
   log('"srv CPU %" is the server process\'s CPU time over the run (100 = one core), "CPU ms/req" the same per answered request');
   log('(database server CPU not included); "load" is the 1-minute load average when the run started.\n');
   log(
