@@ -3,6 +3,7 @@
  * One `INSERT … ON CONFLICT DO UPDATE` both opens a new window and counts the hit, so
  * concurrent requests can never let more than `limit` through in a window.
  */
+import crypto from 'node:crypto';
 import { eq, lt, sql } from 'drizzle-orm';
 import { rateLimits } from '~/db/schema';
 import { queryRows, type Db } from './db.server';
@@ -41,8 +42,21 @@ export const RATE_LIMITS = {
   searchSuggestIp: { limit: 600, windowMs: MINUTE },
 } as const satisfies Record<string, RateLimitRule>;
 
+/**
+ * Keys carry what a visitor typed (an account name): a long or odd one is stored as its prefix and
+ * a SHA-256, so it always fits the primary key's index and never holds a NUL.
+ */
+const PRINTABLE = /^[^\p{Cc}]*$/u;
+
+function storedKey(key: string): string {
+  if (key.length <= 200 && PRINTABLE.test(key)) return key;
+  const prefix = [...key.slice(0, 40)].filter((c) => PRINTABLE.test(c)).join('');
+  return `${prefix}#${crypto.createHash('sha256').update(key).digest('hex')}`;
+}
+
 /** Counts one hit against `key` and says whether it is within the limit. */
-export async function hitRateLimit(db: Db, key: string, { limit, windowMs, now }: RateLimitRule & { now: Date }): Promise<RateLimitResult> {
+export async function hitRateLimit(db: Db, rawKey: string, { limit, windowMs, now }: RateLimitRule & { now: Date }): Promise<RateLimitResult> {
+  const key = storedKey(rawKey);
   const at = now.toISOString();
   const windowStartBefore = new Date(now.getTime() - windowMs).toISOString();
   // In SET, column references read the row as it was before this update.
@@ -65,7 +79,7 @@ export async function hitRateLimit(db: Db, key: string, { limit, windowMs, now }
 }
 
 export async function resetRateLimit(db: Db, key: string): Promise<void> {
-  await db.delete(rateLimits).where(eq(rateLimits.key, key));
+  await db.delete(rateLimits).where(eq(rateLimits.key, storedKey(key)));
 }
 
 /** Deletes counters whose window began before `before` (no limit here spans more than an hour). */

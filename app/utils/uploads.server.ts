@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { unstable_parseMultipartFormData } from '@remix-run/node';
+import { unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node';
 import sharp from 'sharp';
 
 export type UploadErrorCode = 'too_large' | 'unsupported_type' | 'empty' | 'corrupt';
@@ -240,7 +240,7 @@ export async function parseMultipartForm(
   if (!contentType.startsWith('multipart/form-data')) return request.formData();
   let total = 0;
   let files = 0;
-  return unstable_parseMultipartFormData(request, async ({ filename, contentType: partType, data }) => {
+  return parseMultipartOr400(request, async ({ filename, contentType: partType, data }) => {
     const isFile = typeof filename === 'string';
     if (isFile && ++files > maxFiles) throw new UploadError('too_large');
     const limit = isFile ? maxFileBytes : TEXT_PART_MAX_BYTES;
@@ -256,4 +256,17 @@ export async function parseMultipartForm(
     const bytes = Buffer.concat(chunks);
     return isFile ? new File([new Uint8Array(bytes)], filename, { type: partType }) : bytes.toString('utf8');
   });
+}
+
+/**
+ * unstable_parseMultipartFormData, answering 400 for a body it cannot parse (a part with an empty
+ * name or a `;` or `=` in it makes the parser throw); our own UploadErrors pass through.
+ */
+export async function parseMultipartOr400(request: Request, handler: UploadHandler): Promise<FormData> {
+  try {
+    return await unstable_parseMultipartFormData(request, handler);
+  } catch (error) {
+    if (error instanceof UploadError || error instanceof Response) throw error;
+    throw new Response('Malformed form data', { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  }
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { parseWithZod } from '@conform-to/zod';
+import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';

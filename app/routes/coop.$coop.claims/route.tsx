@@ -7,6 +7,7 @@ import { paymentsOf } from '~/models/refunds.server';
 import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { DoneNotice, formatDateTime, withDone } from '~/routes/coop.$coop.orders._index/done';
 import { formatFen } from '~/utils/money';
+import { refuseNul } from '~/utils/parse-form';
 
 const schema = z.object({
   intent: z.enum(['accept', 'dispute']),
@@ -26,7 +27,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { app } = context;
   const { user, cooperative } = await requirePortalAccess(request, app, params);
-  const parsed = schema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = schema.safeParse(Object.fromEntries(refuseNul(await request.formData())));
   if (!parsed.success) return data({ claimId: null, error: 'coop:fulfilment.errors.required' }, { status: 400 });
   const { intent, claimId, note } = parsed.data;
   if (intent === 'dispute' && note.length === 0) return data({ claimId, error: 'coop:fulfilment.claims.noteRequired' }, { status: 400 });

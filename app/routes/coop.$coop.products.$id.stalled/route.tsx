@@ -1,5 +1,5 @@
 import { getFormProps, getInputProps, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react';
-import { parseWithZod } from '@conform-to/zod';
+import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
@@ -13,7 +13,13 @@ import { withNotice } from '~/routes/coop.$coop/notice';
 import { SelectField } from '~/routes/coop.$coop/product-fields';
 import { STALLED_UNITS } from '~/routes/coop.$coop/product-schemas';
 
-const isoDate = z.string({ required_error: 'coop:errors.required' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'coop:errors.date').refine((d) => !Number.isNaN(Date.parse(d)), 'coop:errors.date');
+const isoDate = z.string({ required_error: 'coop:errors.required' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'coop:errors.date').refine(isCalendarDate, 'coop:errors.date');
+
+/** A real day (not 2020-02-30), written YYYY-MM-DD. */
+function isCalendarDate(d: string): boolean {
+  const time = Date.parse(`${d}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === d;
+}
 
 const stalledSchema = z.discriminatedUnion('intent', [
   z.object({

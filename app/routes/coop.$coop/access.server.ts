@@ -18,7 +18,7 @@ export interface PortalAccess {
 
 export async function requirePortalAccess(request: Request, app: AppContext, params: Params): Promise<PortalAccess> {
   const user = await requireUser(request, app);
-  const cooperative = params.coop ? await getPortalCooperative(app.db, params.coop) : undefined;
+  const cooperative = params.coop && /^[a-z0-9-]{1,80}$/.test(params.coop) ? await getPortalCooperative(app.db, params.coop) : undefined;
   if (!cooperative || !canManageCooperative(user, cooperative.id)) notFound();
   return { user, cooperative, ctx: { actorUserId: user.id, now: app.now() } };
 }

@@ -7,6 +7,7 @@ import { paymentsOf } from '~/models/refunds.server';
 import { DoneNotice, formatDateTime, withDone } from '~/routes/coop.$coop.orders._index/done';
 import { formatFen } from '~/utils/money';
 import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.server';
+import { refuseNul } from '~/utils/parse-form';
 
 const schema = z.object({
   intent: z.enum(['uphold', 'reject']),
@@ -25,7 +26,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const user = await requireUserWith(request, app, canUseCoordinatorDesk);
-  const parsed = schema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = schema.safeParse(Object.fromEntries(refuseNul(await request.formData())));
   if (!parsed.success) return data({ claimId: null, error: 'coop:fulfilment.errors.required' }, { status: 400 });
   const { intent, claimId, note } = parsed.data;
   const result = await decideDisputedClaim(app.db, paymentsOf(app), {

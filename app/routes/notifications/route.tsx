@@ -7,6 +7,7 @@ import reportsStyles from '~/styles/reports.css';
 import { requireUser } from '~/utils/auth.server';
 import { invariantResponse, safeRedirectPath } from '~/utils/http.server';
 import { DateTime } from '../reports.$id/ui';
+import { refuseNul } from '~/utils/parse-form';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction = () => [{ title: '通知 · 地标助农' }];
@@ -30,7 +31,7 @@ const actionSchema = z.discriminatedUnion('intent', [
 export async function action({ request, context }: ActionFunctionArgs) {
   const { app } = context;
   const user = await requireUser(request, app);
-  const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = actionSchema.safeParse(Object.fromEntries(refuseNul(await request.formData())));
   invariantResponse(parsed.success, 'Bad request');
   const value = parsed.data;
   await markRead(app.db, user.id, value.intent === 'read' ? [value.id] : 'all', app.now());

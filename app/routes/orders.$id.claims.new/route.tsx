@@ -7,6 +7,7 @@ import { requireUser } from '~/utils/auth.server';
 import { notFound } from '~/utils/http.server';
 import { formatFen, parseYuanToFen } from '~/utils/money';
 import { parseMultipartForm, UploadError } from '~/utils/uploads.server';
+import { refuseNul } from '~/utils/parse-form';
 
 const schema = z.object({
   cooperativeOrderId: z.string().uuid(),
@@ -34,7 +35,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (error instanceof UploadError) return data({ error: 'coop:fulfilment.claimErrors.bad_photo', amount: '' }, { status: 400 });
     throw error;
   }
-  const parsed = schema.safeParse(Object.fromEntries([...form.entries()].filter(([k]) => k !== 'photos')));
+  const parsed = schema.safeParse(Object.fromEntries([...refuseNul(form).entries()].filter(([k]) => k !== 'photos')));
   if (!parsed.success || parsed.data.amount <= 0) return data({ error: 'coop:fulfilment.errors.invalid_amount', amount: '' }, { status: 400 });
   const photos = form.getAll('photos').filter((p): p is File => typeof p !== 'string');
   const result = await fileClaim(app.db, app.env.UPLOAD_DIR, {

@@ -1,5 +1,4 @@
-import { unstable_parseMultipartFormData } from '@remix-run/node';
-import { UploadError } from '~/utils/uploads.server';
+import { parseMultipartOr400, UploadError } from '~/utils/uploads.server';
 
 const TEXT_PART_MAX_BYTES = 64 * 1024;
 const OVERHEAD_BYTES = 256 * 1024;
@@ -26,7 +25,7 @@ export async function readReportForm(request: Request, { maxFileBytes, maxFiles 
   if (!(request.headers.get('Content-Type') ?? '').startsWith('multipart/form-data')) return { formData: await request.formData(), ...result };
   let total = 0;
   let files = 0;
-  const formData = await unstable_parseMultipartFormData(request, async ({ filename, contentType, data }) => {
+  const formData = await parseMultipartOr400(request, async ({ filename, contentType, data }) => {
     const isFile = typeof filename === 'string';
     const chunks: Uint8Array[] = [];
     let size = 0;
