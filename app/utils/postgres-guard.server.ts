@@ -56,9 +56,10 @@ const READ_ONLY = /^\s*select\b/i;
 
 /**
  * A query may meet a connection that broke and then, retried, the stale error of another one
- * reconnecting: three attempts, a short pause before each retry.
+ * reconnecting: four attempts, a pause before each retry that doubles (100, 200, 400 ms), so on a
+ * loaded machine the other killed connections have reported closing before the last try.
  */
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 4;
 const RETRY_DELAY_MS = 100;
 
 function hasCode(error: unknown, test: (code: string) => boolean): boolean {
@@ -198,7 +199,7 @@ function retrying(unsafe: () => Variadic<PendingQueryLike>, args: unknown[], onE
       } catch (error) {
         if (tries >= MAX_ATTEMPTS || !retryable(error)) throw error;
         // Other connections killed at the same moment may not have reported closing yet: let them.
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** (tries - 1)));
       }
     }
   };
