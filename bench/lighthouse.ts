@@ -215,6 +215,18 @@ interface PageMedian {
   scriptTransferKb: number;
 }
 
+/** Lighthouse now and then fails to record a trace (NO_NAVSTART, NO_FCP): such a run is made again, twice at most. */
+async function withRetries<T>(fn: () => Promise<T>, label: string): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      log(`  ${label}: ${error instanceof Error ? error.message : String(error)} — running it again`);
+    }
+  }
+}
+
 function median(values: number[]): number {
   const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
@@ -438,7 +450,7 @@ async function main() {
         await (await fetch(url, { headers: BROWSER_HEADERS })).arrayBuffer();
         const pageRuns: LighthouseRun[] = [];
         for (let i = 0; i < runs; i += 1) {
-          const run = await runLighthouse(url);
+          const run = await withRetries(() => runLighthouse(url), `${page.name} run ${i + 1}`);
           pageRuns.push(run);
           log(`  ${page.name} run ${i + 1}: performance ${run.scores.performance}, accessibility ${run.scores.accessibility}, LCP ${fmt(run.lcpMs)} ms, CLS ${fmt(run.cls, 3)}, TBT ${fmt(run.tbtMs)} ms`);
         }
