@@ -17,10 +17,9 @@ export function SiteHeader({ user, locale, cartCount, unreadNotifications }: { u
   return (
     <header className="site-header">
       <div className="site-header__top">
-        <Link to="/" className="brand" aria-label={t('brand.home')}>
-          <span className="brand__mark" aria-hidden="true">
-            地
-          </span>
+        {/* The link's name is its visible text (the mark is drawn by CSS), so speech input can say it. */}
+        <Link to="/" className="brand" title={t('brand.home')}>
+          <span className="brand__mark" aria-hidden="true" />
           <span className="brand__name">{t('brand.name')}</span>
         </Link>
         <nav className="site-header__nav" aria-label={t('nav.label')}>

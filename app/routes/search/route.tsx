@@ -74,7 +74,10 @@ export default function SearchPage() {
       </header>
 
       <div className="search-page__body">
-        <section className="search-page__results" aria-label={t('search:resultsLabel')}>
+        <section className="search-page__results" aria-labelledby="search-results-heading">
+          <h2 id="search-results-heading" className="visually-hidden">
+            {t('search:resultsLabel')}
+          </h2>
           {hits.length > 0 ? (
             <div className="product-grid">
               {hits.map(({ card, highlighted }, i) => (
