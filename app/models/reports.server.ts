@@ -47,6 +47,7 @@ import { canTriageReport, getCoordinatorRegionCodes, hasRole, isAdmin, type Acto
 import { recordAudit } from './audit.server';
 import { notifyUsers, type Translate } from './notifications.server';
 import { getRegion, getRegionPath } from './regions.server';
+import { enqueuePageCachePurge } from '~/utils/page-cache-purge.server';
 
 type SignedIn = NonNullable<Actor>;
 
@@ -330,6 +331,7 @@ export async function fileReport(db: Db, options: FileReportOptions): Promise<Fi
   const onBehalf = hasRole(actor, 'coordinator') || isAdmin(actor);
 
   const id = await db.transaction(async (tx) => {
+    await enqueuePageCachePurge(tx, 'report.filed');
     const [row] = await tx
       .insert(logisticsReports)
       .values({
@@ -478,6 +480,8 @@ export async function transitionReport(db: Db, ctx: ChangeContext & { action: St
     const reason = ctx.reason?.trim() ?? '';
     if (ctx.action === 'reject' && !reason) return { ok: false, error: 'invalid_transition' };
     const { now } = ctx;
+    // Storefront pages show open reports' delay notices: stored anonymous pages must go.
+    await enqueuePageCachePurge(tx, `report.${to}`);
     await tx
       .update(logisticsReports)
       .set({

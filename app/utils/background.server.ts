@@ -10,6 +10,7 @@ import { enqueueStripeSweep, STRIPE_SWEEP_JOB, stripeSweepJobHandler } from '~/m
 import type { AppContext } from './context.server';
 import { createJobRunner, type JobHandler, type JobRunner } from './jobs.server';
 import { createMailTransport, EMAIL_JOB, emailJobHandler, type MailTransport } from './mail.server';
+import { PAGE_CACHE_PURGE_JOB, pageCachePurgeJobHandler } from './page-cache-purge.server';
 import { pruneRateLimits } from './rate-limit.server';
 import { pruneExpiredSessions } from './session.server';
 
@@ -25,6 +26,7 @@ export function jobHandlers(app: AppContext, services: BackgroundServices): Reco
   return {
     [EMAIL_JOB]: emailJobHandler(services.mail, app.env.MAIL_FROM),
     [SEARCH_SYNC_JOB]: searchSyncJobHandler(app.meilisearch),
+    [PAGE_CACHE_PURGE_JOB]: pageCachePurgeJobHandler,
     [EXPIRE_UNPAID_ORDERS_JOB]: expireUnpaidOrdersJobHandler,
     [STRIPE_SWEEP_JOB]: stripeSweepJobHandler(app.payments),
     [REPORT_ESCALATION_JOB]: reportEscalationJobHandler({

@@ -13,8 +13,9 @@
  * empty block, and a CRC-32 over the whole (RFC 1951 §3.2.4, RFC 1952). No per-response compression.
  *
  * Freshness: entries expire after `ttlMs` (seconds, not minutes), and every catalog change — each
- * one queues a `search.sync` job in the transaction that made it (the outbox) — empties the cache:
- * each instance polls the newest committed search.sync job id every `pollMs`. Two catalog
+ * one queues a `search.sync` job in the transaction that made it (the outbox), and report changes
+ * a `page-cache.purge` job — empties the cache: each instance polls the newest committed id of
+ * those jobs every `pollMs`. Two catalog
  * transactions committing out of id order can hide the later commit from the poll; the TTL bounds
  * that case.
  */
@@ -24,6 +25,7 @@ import { sql } from 'drizzle-orm';
 import { SEARCH_SYNC_JOB } from '~/models/search-sync.server';
 import { queryRows, type Db } from './db.server';
 import { getLocale } from './locale.server';
+import { PAGE_CACHE_PURGE_JOB } from './page-cache-purge.server';
 import type { Logger } from './log.server';
 
 /** Paths whose HTML is the same for every anonymous visitor (given path, query and locale). */
@@ -245,7 +247,7 @@ export function createPageCache(options: PageCacheOptions): PageCache {
   async function checkCatalogVersion(): Promise<boolean> {
     const [row] = await queryRows<{ id: string | number | null }>(
       db,
-      sql`SELECT id FROM jobs WHERE kind = ${SEARCH_SYNC_JOB} ORDER BY id DESC LIMIT 1`,
+      sql`SELECT id FROM jobs WHERE kind IN (${SEARCH_SYNC_JOB}, ${PAGE_CACHE_PURGE_JOB}) ORDER BY id DESC LIMIT 1`,
     );
     const version = row?.id == null ? null : String(row.id);
     const changed = catalogVersion !== undefined && version !== catalogVersion;
