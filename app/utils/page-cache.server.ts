@@ -227,7 +227,8 @@ export function createPageCache(options: PageCacheOptions): PageCache {
       body = gzipWithNonce(entry, nonce);
       res.setHeader('Content-Encoding', 'gzip');
     } else {
-      body = Buffer.from(entry.pieces.map((p) => p.toString('utf8')).join(nonce), 'utf8');
+      const nonceBytes = Buffer.from(nonce, 'utf8');
+      body = Buffer.concat(entry.pieces.flatMap((piece, i) => (i === 0 ? [piece] : [nonceBytes, piece])));
     }
     res.setHeader('Content-Length', body.length);
     res.end(body);
