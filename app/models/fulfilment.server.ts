@@ -25,8 +25,6 @@ import { PaymentProviderUnavailableError } from '~/utils/payments/types';
 
 import { carrierName, normalizeTrackingNumber, trackingNumberFits } from './carriers';
 
-export { CARRIER_CODES, CARRIERS, carrierName, normalizeTrackingNumber, trackingNumberFits, type CarrierCode } from './carriers';
-
 export const COOP_ORDERS_PAGE_SIZE = 30;
 
 export async function listCooperativeOrders(
