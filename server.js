@@ -1,5 +1,6 @@
 // The production server: Express with the Remix request handler, compression, long cache
 // headers for fingerprinted assets, /healthz through Remix, and graceful shutdown.
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { createRequestHandler } from '@remix-run/express';
 import { createRequestHandler as createRemixHandler } from '@remix-run/node';
@@ -107,16 +108,70 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   return { url, app, close, http, pageCache };
 }
 
+/**
+ * With WEB_CONCURRENCY above 1 (PostgreSQL only) this process forks that many workers sharing the
+ * port: one Node process renders on one core, and a page's CPU is mostly rendering. This process
+ * applies migrations and reference data first (workers doing it at once would race), then only
+ * watches: a worker that dies is replaced, one that dies before it ever listened stops the server.
+ */
+async function runPrimary(workerCount) {
+  const build = await import(BUILD_PATH);
+  const entry = build.entry.module;
+  const env = entry.parseEnv(process.env);
+  const setup = await entry.createAppContext({ env });
+  const logger = setup.logger;
+  await setup.database.close();
+  let stopping = false;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once('listening', () => {
+      worker.listened = true;
+    });
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    const running = Object.keys(cluster.workers ?? {}).length;
+    if (stopping) {
+      if (running === 0) process.exit(0);
+      return;
+    }
+    if (!worker.listened) {
+      logger.error({ pid: worker.process.pid, code, signal }, 'a server worker failed to start; stopping');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      if (running === 0) process.exit(1);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'a server worker stopped; starting another');
+    setTimeout(fork, 1000);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down the workers');
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) process.exit(0);
+      for (const worker of workers) worker?.process.kill('SIGTERM');
+    });
+  }
+  for (let i = 0; i < workerCount; i += 1) fork();
+}
+
 const isMain = import.meta.url === `file://${process.argv[1]}`;
 if (isMain) {
   try {
-    const { close, app } = await startServer();
-    for (const signal of ['SIGTERM', 'SIGINT']) {
-      process.once(signal, async () => {
-        app.logger.info({ signal }, 'shutting down');
-        await close();
-        process.exit(0);
-      });
+    const workerCount = cluster.isPrimary ? Number.parseInt(process.env.WEB_CONCURRENCY ?? '1', 10) : 1;
+    if (cluster.isPrimary && workerCount > 1) {
+      await runPrimary(workerCount);
+    } else {
+      const { close, app } = await startServer();
+      for (const signal of ['SIGTERM', 'SIGINT']) {
+        process.once(signal, async () => {
+          app.logger.info({ signal }, 'shutting down');
+          await close();
+          process.exit(0);
+        });
+      }
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);

@@ -69,9 +69,18 @@ export const envSchema = z
       .default('on')
       .transform((v) => v === 'on'),
     PAGE_CACHE_TTL_SECONDS: z.coerce.number().min(1).max(300).default(10),
+    /** Server processes sharing the port (server.js forks them); more than one needs PostgreSQL. */
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
+    if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['WEB_CONCURRENCY'],
+        message: 'above 1 needs DATABASE_URL: the embedded database (PGlite) lives inside one process',
+      });
+    }
     if (env.DATABASE_URL && !env.SESSION_SECRET) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -2,6 +2,7 @@
  * The storefront as the README starts it: production build, `node server.js`, embedded PGlite
  * (and PostgreSQL when TEST_DATABASE_URL is set), demo data seeded on the first start.
  */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -62,6 +63,7 @@ describe('the storefront on embedded PGlite', () => {
 
   it('refuses to start with a bad environment value and names it', async () => {
     await expect(startServer({ env: { PORT: 'eighty' }, timeoutMs: 20_000 })).rejects.toThrow(/PORT/);
+    await expect(startServer({ env: { WEB_CONCURRENCY: '2' }, timeoutMs: 20_000 })).rejects.toThrow(/WEB_CONCURRENCY: above 1 needs DATABASE_URL/);
   });
 
   it('sends long cache headers for fingerprinted assets and compresses pages', async () => {
@@ -92,6 +94,48 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the storefront on PostgreSQL (n
       expect(countProvinceChips(zone.html)).toBeGreaterThanOrEqual(5);
     } finally {
       expect(await server.stop()).toBe(0);
+      await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await admin.close();
+    }
+  });
+
+  it('runs WEB_CONCURRENCY worker processes on one port, replaces a worker that dies, and stops them all on SIGTERM', async () => {
+    const base = process.env.TEST_DATABASE_URL!;
+    const name = `dibiao_e2e_${crypto.randomBytes(4).toString('hex')}`;
+    const admin = await openDatabase({ driver: 'postgres', url: base, maxConnections: 1 });
+    await admin.db.execute(sql.raw(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`));
+    const server = await startServer({ env: { DATABASE_URL: withDatabase(base, name), SESSION_SECRET: crypto.randomBytes(32).toString('hex'), WEB_CONCURRENCY: '2' } });
+    const workerPids = async () => {
+      const out = execFileSync('pgrep', ['-P', String(server.child.pid)]).toString().trim();
+      return out.split('\n').map(Number).sort();
+    };
+    const waitForWorkers = async (count: number, exclude: number[] = []) => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const pids = (await workerPids()).filter((pid) => !exclude.includes(pid));
+        const listening = server.logs.join('').split('\n').filter((line) => line.includes('"url"')).length;
+        if (pids.length >= count && listening >= count + exclude.length) return pids;
+        if (Date.now() > deadline) throw new Error(`expected ${count} workers, saw ${pids.length}:\n${server.logs.join('')}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    try {
+      const workers = await waitForWorkers(2);
+      expect(workers).toHaveLength(2);
+      // Migrated and seeded once, by the primary, before the workers opened the database.
+      expect(server.logs.join('').match(/seeded demo data/gi) ?? []).toHaveLength(1);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/healthz`).then((r) => r.status)));
+      expect(answers.every((s) => s === 200)).toBe(true);
+
+      process.kill(workers[0]!, 'SIGKILL');
+      const replaced = await waitForWorkers(2, [workers[0]!]);
+      expect(replaced).not.toContain(workers[0]);
+      expect(server.logs.join('')).toContain('a server worker stopped; starting another');
+      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      const children = await workerPids().catch(() => []);
+      expect(await server.stop()).toBe(0);
+      for (const pid of children) expect(() => process.kill(pid, 0)).toThrow();
       await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       await admin.close();
     }

@@ -31,6 +31,13 @@ describe('environment', () => {
     expect(parseEnv({ DATABASE_URL: 'postgres://localhost/x', SESSION_SECRET: 'a'.repeat(32) }).DATABASE_URL).toBe('postgres://localhost/x');
   });
 
+  it('runs several server processes only on PostgreSQL', () => {
+    expect(parseEnv({}).WEB_CONCURRENCY).toBe(1);
+    expect(() => parseEnv({ WEB_CONCURRENCY: '2' })).toThrowError(/WEB_CONCURRENCY: above 1 needs DATABASE_URL/);
+    expect(() => parseEnv({ WEB_CONCURRENCY: '0' })).toThrowError(/WEB_CONCURRENCY/);
+    expect(parseEnv({ WEB_CONCURRENCY: '2', DATABASE_URL: 'postgres://localhost/x', SESSION_SECRET: 'a'.repeat(32) }).WEB_CONCURRENCY).toBe(2);
+  });
+
   it('exposes only public values to the browser', () => {
     const env = parseEnv({ SESSION_SECRET: 's'.repeat(40), STRIPE_SECRET_KEY: 'sk_test_abc', OPERATOR_ICP: '鄂ICP备12345678号' });
     const exposed = JSON.stringify(publicEnv(env));
