@@ -60,6 +60,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
       db: app.db,
       logger: app.logger,
       ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
+      onCatalogChange: () => app.catalogCache.clear(),
       render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
     });
     server.use((req, res, next) => pageCache.middleware(req, res, next));

@@ -9,6 +9,7 @@ import { seedDemoDataIfEmpty } from '~/models/demo-seed.server';
 import { syncReferenceData } from '~/models/reference-data.server';
 import { openDatabase, type Database, type Db } from './db.server';
 import type { Env } from './env.server';
+import { createMemo, type Memo } from './memo.server';
 import { createLogger, type Logger } from './log.server';
 import { createStripePaymentsFromEnv, type StripePayments } from './payments/stripe.server';
 import { createMeilisearchFromEnv, createSearch, prepareMeilisearch } from './search/index.server';
@@ -30,6 +31,8 @@ export interface AppContext {
   now: () => Date;
   sessionSecret: string;
   version: string;
+  /** Zone aggregates every visitor shares, reused for seconds and emptied on catalog changes (memo.server.ts). */
+  catalogCache: Memo;
 }
 
 declare module '@remix-run/node' {
@@ -96,5 +99,6 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
     now,
     sessionSecret: resolveSessionSecret(env),
     version: APP_VERSION,
+    catalogCache: createMemo({ ttlMs: env.CATALOG_CACHE_SECONDS * 1000 }),
   };
 }

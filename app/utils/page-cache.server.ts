@@ -42,6 +42,8 @@ export interface PageCacheOptions {
   render: (request: Request, nonce: string) => Promise<Response>;
   ttlMs?: number;
   pollMs?: number;
+  /** Called whenever the poll sees the catalog change (server.js empties the zone's aggregate cache too). */
+  onCatalogChange?: () => void;
   maxEntries?: number;
   maxBytes?: number;
   now?: () => number;
@@ -253,7 +255,10 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     const version = row?.id == null ? null : String(row.id);
     const changed = catalogVersion !== undefined && version !== catalogVersion;
     catalogVersion = version;
-    if (changed) clear();
+    if (changed) {
+      clear();
+      options.onCatalogChange?.();
+    }
     return changed;
   }
 
@@ -265,6 +270,7 @@ export function createPageCache(options: PageCacheOptions): PageCache {
       .catch((error: unknown) => {
         // Without the outbox we cannot tell what changed: drop everything and rely on renders.
         clear();
+        options.onCatalogChange?.();
         logger.warn({ err: error }, 'page cache: catalog version check failed; cache emptied');
       })
       .finally(() => {

@@ -32,8 +32,8 @@ describe('full-page cache for anonymous visitors', () => {
   let origin: string;
 
   beforeAll(async () => {
-    // A TTL of five minutes: whatever refreshes a page within this test is the outbox, not expiry.
-    server = await startServer({ env: { PAGE_CACHE_TTL_SECONDS: '300' } });
+    // TTLs of five minutes: whatever refreshes a page within this test is the outbox, not expiry.
+    server = await startServer({ env: { PAGE_CACHE_TTL_SECONDS: '300', CATALOG_CACHE_SECONDS: '300' } });
     origin = server.url;
   });
   afterAll(async () => {
@@ -128,6 +128,27 @@ describe('full-page cache for anonymous visitors', () => {
     expect(cartPage.res.headers.get('x-page-cache')).toBe('bypass');
   });
 
+  async function signInCooperative(): Promise<string> {
+    const login = await fetch(`${origin}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ account: `coop-${COOP}@demo.dibiao.example`, password: 'Demo-Cooperative-2020' }),
+    });
+    return login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  }
+
+  /** The portal paths of the product holding this variant. */
+  async function findProduct(cookie: string, variantId: string) {
+    const list = await (await fetch(`${origin}/coop/${COOP}/products`, { headers: { Cookie: cookie } })).text();
+    const productIds = [...new Set([...list.matchAll(new RegExp(`/coop/${COOP}/products/(\\d+)`, 'g'))].map((m) => m[1]!))];
+    for (const id of productIds) {
+      const page = await (await fetch(`${origin}/coop/${COOP}/products/${id}/stock`, { headers: { Cookie: cookie } })).text();
+      if (page.includes(`value="${variantId}"`)) return { stockPath: `/coop/${COOP}/products/${id}/stock`, editPath: `/coop/${COOP}/products/${id}` };
+    }
+    throw new Error(`no product of ${COOP} holds variant ${variantId}`);
+  }
+
   it('shows a stock change on the cached product page soon after it commits (through the outbox)', async () => {
     await get(PRODUCT);
     const before = await get(PRODUCT);
@@ -138,21 +159,8 @@ describe('full-page cache for anonymous visitors', () => {
     expect(stock).toBeGreaterThan(0);
 
     // The cooperative lowers its stock in its portal.
-    const login = await fetch(`${origin}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ account: `coop-${COOP}@demo.dibiao.example`, password: 'Demo-Cooperative-2020' }),
-    });
-    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const list = await (await fetch(`${origin}/coop/${COOP}/products`, { headers: { Cookie: cookie } })).text();
-    const productIds = [...new Set([...list.matchAll(new RegExp(`/coop/${COOP}/products/(\\d+)`, 'g'))].map((m) => m[1]!))];
-    let stockPath: string | undefined;
-    for (const id of productIds) {
-      const page = await (await fetch(`${origin}/coop/${COOP}/products/${id}/stock`, { headers: { Cookie: cookie } })).text();
-      if (page.includes(`value="${variantId}"`)) stockPath = `/coop/${COOP}/products/${id}/stock`;
-    }
-    expect(stockPath).toBeTruthy();
+    const cookie = await signInCooperative();
+    const { stockPath } = await findProduct(cookie, variantId!);
     const adjust = await fetch(`${origin}${stockPath}`, {
       method: 'POST',
       redirect: 'manual',
@@ -168,6 +176,42 @@ describe('full-page cache for anonymous visitors', () => {
       seen = stockOf((await get(PRODUCT)).html, variantId!);
     }
     expect(seen).toBe(stock! - 1);
+  });
+
+  it('follows catalog changes for signed-in visitors too: the zone\'s shared counts empty through the outbox', async () => {
+    const cookie = await signInCooperative();
+    const listed = async () => {
+      const { res, html } = await get('/', { Cookie: cookie });
+      expect(res.headers.get('x-page-cache')).toBe('bypass');
+      const m = /(\d+) 件商品/.exec(html);
+      expect(m).toBeTruthy();
+      return Number(m![1]);
+    };
+    const before = await listed();
+    expect(await listed()).toBe(before);
+    const variantId = /name="variantId"[^>]*value="(\d+)"/.exec((await get(PRODUCT)).html)?.[1];
+    const { editPath } = await findProduct(cookie, variantId!);
+    const setStatus = async (intent: string) => {
+      const res = await fetch(`${origin}${editPath}?index`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Origin: origin, Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ intent }),
+      });
+      expect([200, 302, 303]).toContain(res.status);
+    };
+    await setStatus('archive');
+    try {
+      let seen = before;
+      for (let i = 0; i < 50 && seen === before; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await listed();
+      }
+      expect(seen).toBe(before - 1);
+    } finally {
+      await setStatus('restore');
+      await setStatus('publish');
+    }
   });
 
   it('names every response and its log lines with a request id (a proxy\'s id is kept when well-formed)', async () => {

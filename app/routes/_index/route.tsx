@@ -16,6 +16,8 @@ import {
 } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 
+export const handle = { i18n: ['catalog'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
 
 export const meta: MetaFunction = () => [
@@ -30,16 +32,20 @@ const URGENT_COUNT = 8;
 const provinceParam = z.string().regex(/^\d{2}0000$/).optional().catch(undefined);
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { db, now } = context.app;
+  const { db, now, catalogCache } = context.app;
   const url = new URL(request.url);
   const page = parsePageParam(url.searchParams.get('page'));
   const provinceCode = provinceParam.parse(url.searchParams.get('province') ?? undefined);
+  const today = chinaDate(now());
+  const area = provinceCode ?? 'all';
+  // The same for every visitor and costly at scale (counts over the whole catalog): reused for a
+  // few seconds, and dropped on any catalog change (app/utils/memo.server.ts).
   const [urgent, provinces, gis, productsOnPage, total] = await Promise.all([
-    listUrgentProducts(db, { today: chinaDate(now()), limit: URGENT_COUNT }),
-    countProductsByProvince(db),
-    listGisWithProducts(db, { provinceCode, limit: 24 }),
-    listZoneProducts(db, { ...pageWindow(page, PAGE_SIZE), provinceCode }),
-    countListedProducts(db, { provinceCode }),
+    catalogCache.get(`zone:urgent:${today}`, () => listUrgentProducts(db, { today, limit: URGENT_COUNT })),
+    catalogCache.get('zone:provinces', () => countProductsByProvince(db)),
+    catalogCache.get(`zone:gis:${area}`, () => listGisWithProducts(db, { provinceCode, limit: 24 })),
+    catalogCache.get(`zone:page:${area}:${page}`, () => listZoneProducts(db, { ...pageWindow(page, PAGE_SIZE), provinceCode })),
+    catalogCache.get(`zone:total:${area}`, () => countListedProducts(db, { provinceCode })),
   ]);
   const province = provinceCode ? { code: provinceCode, name: provinces.find((p) => p.provinceCode === provinceCode)?.provinceName ?? provinceCode } : null;
   return { urgent, provinces, province, gis, products: productsOnPage, total, page, pageCount: pageCount(total, PAGE_SIZE), now: now().toISOString() };

@@ -35,7 +35,7 @@ async function findAlternatives(search: SearchAdapter, params: SearchParams) {
   return found;
 }
 
-export async function loadSearchPage(app: Pick<AppContext, 'db' | 'search' | 'logger'>, params: SearchParams) {
+export async function loadSearchPage(app: Pick<AppContext, 'db' | 'search' | 'logger' | 'catalogCache'>, params: SearchParams) {
   const result = await app.search.search({
     q: params.q,
     filters: toFilters(params),
@@ -51,7 +51,7 @@ export async function loadSearchPage(app: Pick<AppContext, 'db' | 'search' | 'lo
   const highlighted = Object.fromEntries(result.hits.map((h) => [h.productId, h.highlightedTitle]));
   const nothing = result.total === 0;
   const [alternatives, popularGis] = nothing
-    ? await Promise.all([params.q ? findAlternatives(app.search, params) : [], listGisWithProducts(app.db, { limit: 8 })])
+    ? await Promise.all([params.q ? findAlternatives(app.search, params) : [], app.catalogCache.get('search:popular-gis', () => listGisWithProducts(app.db, { limit: 8 }))])
     : [[], []];
   if (result.degraded) app.logger.warn({ adapter: result.adapter }, 'search answered by the fallback adapter');
   return {

@@ -1,0 +1,67 @@
+/**
+ * A short-lived cache for catalog aggregates that are the same for every visitor and costly to
+ * count at scale (products per province, per GI, the zone's first pages): at 100,000 products
+ * the zone's five queries took ≈0.9 s together, and signed-in visitors never get the page cache.
+ *
+ * Entries live `ttlMs` (seconds) and every catalog change empties the cache (server.js clears it
+ * when the page cache sees the outbox move). Concurrent misses for one key share one load; a
+ * load that started before a clear is handed to its callers but not kept; failures are not kept.
+ * `ttlMs` 0 turns it off (each call loads).
+ */
+export interface Memo {
+  get<T>(key: string, load: () => Promise<T>): Promise<T>;
+  clear(): void;
+  readonly size: number;
+}
+
+export interface MemoOptions {
+  ttlMs: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export function createMemo({ ttlMs, maxEntries = 500, now = () => performance.now() }: MemoOptions): Memo {
+  const entries = new Map<string, { value: unknown; storedAt: number }>();
+  const loading = new Map<string, Promise<unknown>>();
+  let generation = 0;
+
+  return {
+    get<T>(key: string, load: () => Promise<T>): Promise<T> {
+      if (ttlMs <= 0) return load();
+      const entry = entries.get(key);
+      if (entry && now() - entry.storedAt < ttlMs) return Promise.resolve(entry.value as T);
+      if (entry) entries.delete(key);
+      const inFlight = loading.get(key);
+      if (inFlight) return inFlight as Promise<T>;
+      const started = generation;
+      const promise = load().then(
+        (value) => {
+          if (loading.get(key) === promise) loading.delete(key);
+          if (generation === started) {
+            entries.set(key, { value, storedAt: now() });
+            // Oldest first out.
+            for (const oldest of entries.keys()) {
+              if (entries.size <= maxEntries) break;
+              entries.delete(oldest);
+            }
+          }
+          return value;
+        },
+        (error: unknown) => {
+          if (loading.get(key) === promise) loading.delete(key);
+          throw error;
+        },
+      );
+      loading.set(key, promise);
+      return promise;
+    },
+    clear() {
+      entries.clear();
+      loading.clear();
+      generation += 1;
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
