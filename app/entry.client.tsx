@@ -1,20 +1,19 @@
 import { RemixBrowser } from '@remix-run/react';
 import { startTransition, StrictMode } from 'react';
 import { hydrateRoot } from 'react-dom/client';
-import { I18nextProvider } from 'react-i18next';
-import { isLocale } from '~/locales';
-import { createI18n } from '~/utils/i18n';
+import { createBrowserI18nHost } from '~/utils/i18n-browser';
+import { I18nHostProvider } from '~/utils/i18n-document';
 
-const lang = document.documentElement.lang;
-const i18n = createI18n(isLocale(lang) ? lang : 'zh-CN');
+// Synchronously, from the translations the server put into the page: hydration renders the same text.
+const i18nHost = createBrowserI18nHost(document);
 
 startTransition(() => {
   hydrateRoot(
     document,
     <StrictMode>
-      <I18nextProvider i18n={i18n}>
+      <I18nHostProvider value={i18nHost}>
         <RemixBrowser />
-      </I18nextProvider>
+      </I18nHostProvider>
     </StrictMode>,
   );
 });

@@ -3,8 +3,9 @@ import { createReadableStreamFromReadable, type AppLoadContext, type EntryContex
 import { RemixServer } from '@remix-run/react';
 import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
-import { I18nextProvider } from 'react-i18next';
-import { createI18n } from '~/utils/i18n';
+import { LOCALES } from '~/locales';
+import { serverI18nHost } from '~/utils/i18n';
+import { I18nHostProvider } from '~/utils/i18n-document';
 import { getLocale } from '~/utils/locale.server';
 import { NonceProvider } from '~/utils/nonce-provider';
 
@@ -17,6 +18,9 @@ export { loggablePath, requestIdFrom, runWithRequestId } from '~/utils/request-c
 
 export const streamTimeout = 5_000;
 
+// i18next for each language, built once here rather than per request; a request only picks one.
+const i18nHosts = new Map(LOCALES.map((locale) => [locale, serverI18nHost(locale)]));
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -25,16 +29,16 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const nonce = loadContext.cspNonce ?? '';
-  const i18n = createI18n(getLocale(request));
+  const i18nHost = i18nHosts.get(getLocale(request))!;
   // Crawlers and our own smoke tests get the whole document at once; people get it streamed.
   const waitForAll = isbot(request.headers.get('user-agent') ?? '');
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
       <NonceProvider value={nonce}>
-        <I18nextProvider i18n={i18n}>
+        <I18nHostProvider value={i18nHost}>
           <RemixServer context={remixContext} url={request.url} abortDelay={streamTimeout} nonce={nonce} />
-        </I18nextProvider>
+        </I18nHostProvider>
       </NonceProvider>,
       {
         nonce,

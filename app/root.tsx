@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useRouteLoaderData } from '@remix-run/react';
-import { useEffect } from 'react';
-import { useTranslation } from 'react-i18next';
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useMatches, useRouteLoaderData } from '@remix-run/react';
+import { I18nextProvider } from 'react-i18next';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
 import { getCartSummary } from '~/models/cart.server';
 import { countUnreadNotifications } from '~/models/notifications.server';
@@ -10,6 +9,7 @@ import { SiteHeader } from '~/components/site-header';
 import styles from '~/styles/app.css';
 import { getOptionalUser } from '~/utils/auth.server';
 import { publicEnv } from '~/utils/env.server';
+import { InlineTranslationsScript, routeNamespaces, useI18nHost, useTranslationsLoaded } from '~/utils/i18n-document';
 import { getLocale } from '~/utils/locale.server';
 import { useNonce } from '~/utils/nonce-provider';
 
@@ -17,6 +17,9 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
   { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
+
+/** Every page: `common`, and `search` for the header's suggestions. Routes add theirs (~/utils/i18n-document). */
+export const handle = { i18n: ['common', 'search'] };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await getOptionalUser(request, context.app);
@@ -41,31 +44,35 @@ export function useRootData() {
 
 export function Layout({ children }: { children: React.ReactNode }) {
   const data = useRouteLoaderData<typeof loader>('root');
-  const locale = data?.locale ?? 'zh-CN';
-  const { i18n } = useTranslation();
+  const i18nHost = useI18nHost();
+  const locale = data?.locale ?? i18nHost.locale;
+  const namespaces = routeNamespaces(useMatches());
+  // The language's own instance, so a switch renders the whole page in the new language at once.
+  const i18n = i18nHost.instanceFor(locale);
+  useTranslationsLoaded(i18n, namespaces);
   const nonce = useNonce();
-  useEffect(() => {
-    if (i18n.language !== locale) void i18n.changeLanguage(locale);
-  }, [i18n, locale]);
   return (
-    <html lang={locale}>
-      <head>
-        <meta charSet="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="theme-color" content="#b3261e" />
-        <Meta />
-        <Links />
-      </head>
-      <body>
-        <SiteHeader user={data?.user ?? null} locale={locale} cartCount={data?.cartCount ?? 0} unreadNotifications={data?.unreadNotifications ?? 0} />
-        <main id="main" className="page">
-          {children}
-        </main>
-        <SiteFooter operatorName={data?.env.operatorName ?? ''} operatorIcp={data?.env.operatorIcp ?? ''} />
-        <ScrollRestoration nonce={nonce} />
-        <Scripts nonce={nonce} />
-      </body>
-    </html>
+    <I18nextProvider i18n={i18n}>
+      <html lang={locale}>
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="theme-color" content="#b3261e" />
+          <Meta />
+          <Links />
+        </head>
+        <body>
+          <SiteHeader user={data?.user ?? null} locale={locale} cartCount={data?.cartCount ?? 0} unreadNotifications={data?.unreadNotifications ?? 0} />
+          <main id="main" className="page">
+            {children}
+          </main>
+          <SiteFooter operatorName={data?.env.operatorName ?? ''} operatorIcp={data?.env.operatorIcp ?? ''} />
+          <InlineTranslationsScript text={i18nHost.inlineText(locale, namespaces)} nonce={nonce} />
+          <ScrollRestoration nonce={nonce} />
+          <Scripts nonce={nonce} />
+        </body>
+      </html>
+    </I18nextProvider>
   );
 }
 

@@ -5,6 +5,8 @@ import { getUserById } from '~/models/user.server';
 import { requireUser } from '~/utils/auth.server';
 import { notFound } from '~/utils/http.server';
 
+export const handle = { i18n: ['account', 'orders'] };
+
 export const meta: MetaFunction = () => [{ title: '我的账号 · 地标助农' }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -21,6 +21,8 @@ import checkoutStyles from '~/styles/checkout.css';
 import { requireUser } from '~/utils/auth.server';
 import { AddressForm } from './address-form';
 
+export const handle = { i18n: ['orders'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

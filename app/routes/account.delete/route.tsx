@@ -8,6 +8,8 @@ import { Field, FormErrors } from '~/components/forms';
 import { deleteAccount } from '~/models/account.server';
 import { destroySession, requireUser } from '~/utils/auth.server';
 
+export const handle = { i18n: ['account'] };
+
 export const meta: MetaFunction = () => [{ title: '注销账号 · 地标助农' }];
 
 const DeleteSchema = z.object({ password: z.string({ required_error: 'account:delete.passwordRequired' }) });

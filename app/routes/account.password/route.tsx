@@ -10,6 +10,8 @@ import { requireUser } from '~/utils/auth.server';
 import { checkNewPassword, newPasswordSchema } from '~/utils/password-policy.server';
 import { readSessionId } from '~/utils/session.server';
 
+export const handle = { i18n: ['auth', 'account'] };
+
 export const meta: MetaFunction = () => [{ title: '修改密码 · 地标助农' }];
 
 const SECRET_FIELDS = ['currentPassword', 'newPassword', 'confirmPassword'];

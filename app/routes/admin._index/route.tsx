@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { getAdminOverview } from '~/models/admin.server';
 import { requireAdmin } from '../admin/access.server';
 
+export const handle = { i18n: ['admin'] };
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.app);
   return getAdminOverview(context.app.db);

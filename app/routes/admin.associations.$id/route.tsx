@@ -13,6 +13,8 @@ import { accountSchema, ASSOCIATION_SAVE_ERRORS, associationSchema, regionCodeSc
 import { Notice, resultFor, SelectField, useFormId } from '../admin/ui';
 import { idParam } from '../review/access.server';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 const schema = z.discriminatedUnion('intent', [
   associationSchema.extend({ intent: z.literal('update') }),
   z.object({ intent: z.literal('member_added'), account: accountSchema }),

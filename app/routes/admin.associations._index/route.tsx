@@ -9,6 +9,8 @@ import { listAssociations, saveAssociation } from '~/models/admin.server';
 import { requireAdmin } from '../admin/access.server';
 import { associationSchema, ASSOCIATION_SAVE_ERRORS } from '../admin/schemas';
 
+export const handle = { i18n: ['admin'] };
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(request, context.app);
   return { associations: await listAssociations(context.app.db) };

@@ -11,6 +11,8 @@ import { pageParam, requireAdmin } from '../admin/access.server';
 import { accountSchema } from '../admin/schemas';
 import { DateTime, SelectField } from '../admin/ui';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_MS = 86_400_000;
 

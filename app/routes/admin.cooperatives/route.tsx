@@ -5,6 +5,8 @@ import { listCooperatives, type VerificationStatus } from '~/models/cooperatives
 import { pageParam, requireAdmin } from '../admin/access.server';
 import { DateTime, SelectField, StatusBadge } from '../admin/ui';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 const STATUSES: readonly VerificationStatus[] = ['pending', 'verified', 'rejected', 'suspended'];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -11,6 +11,8 @@ import { requireAdmin } from '../admin/access.server';
 import { regionCodeSchema } from '../admin/schemas';
 import { Notice, resultFor, SelectField, useFormId } from '../admin/ui';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 const schema = z.discriminatedUnion('intent', [
   z.object({
     intent: z.literal('assign'),

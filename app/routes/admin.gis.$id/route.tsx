@@ -13,6 +13,8 @@ import { requiredText, slugSchema } from '../admin/schemas';
 import { Notice, SelectField, useFormId } from '../admin/ui';
 import { idParam } from '../review/access.server';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 const GI_KINDS = ['protected_product', 'certification_mark', 'collective_mark', 'agricultural_product'] as const satisfies readonly GiKind[];
 
 const giSchema = z.object({

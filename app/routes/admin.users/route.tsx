@@ -12,6 +12,8 @@ import type { GrantableRole } from '~/utils/permissions-onboarding.server';
 import { pageParam, requireAdmin } from '../admin/access.server';
 import { Notice, SelectField } from '../admin/ui';
 
+export const handle = { i18n: ['admin', 'onboarding'] };
+
 // Literal lists: the browser bundle gets neither the schema module nor the permissions module.
 const ROLES: readonly Role[] = ['customer', 'coordinator', 'admin'];
 const GRANTABLE_ROLES = ['coordinator', 'admin'] as const satisfies readonly GrantableRole[];

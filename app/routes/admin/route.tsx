@@ -5,6 +5,8 @@ import { GeneralErrorBoundary } from '~/components/error-boundary';
 import adminStyles from '~/styles/admin.css';
 import { requireAdmin } from './access.server';
 
+export const handle = { i18n: ['admin'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '管理 · 地标助农' }];

@@ -10,6 +10,8 @@ import { getOptionalUser } from '~/utils/auth.server';
 import { formatFen } from '~/utils/money';
 import { CartGroups } from './cart-groups';
 
+export const handle = { i18n: ['cart'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

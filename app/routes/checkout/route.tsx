@@ -15,6 +15,8 @@ import { getOptionalUser } from '~/utils/auth.server';
 import { CheckoutForm } from './checkout-form';
 import { availablePaymentMethods, checkCheckoutRate, checkoutSchema, paymentsPort, siteOrigin } from './form.server';
 
+export const handle = { i18n: ['cart', 'orders', 'reports'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

@@ -6,6 +6,8 @@ import { daysUntil } from '~/utils/dates';
 import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { productPath } from '~/routes/coop.$coop/paths';
 
+export const handle = { i18n: ['coop'] };
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { cooperative } = await requirePortalAccess(request, context.app, params);
   const now = context.app.now();

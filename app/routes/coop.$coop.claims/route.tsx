@@ -9,6 +9,8 @@ import { DoneNotice, formatDateTime, withDone } from '~/routes/coop.$coop.orders
 import { formatFen } from '~/utils/money';
 import { refuseNul } from '~/utils/parse-form';
 
+export const handle = { i18n: ['coop'] };
+
 const schema = z.object({
   intent: z.enum(['accept', 'dispute']),
   claimId: z.string().uuid(),

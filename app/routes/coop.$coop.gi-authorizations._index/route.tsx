@@ -7,6 +7,8 @@ import { canApplyForGiAuthorization } from '~/utils/permissions-onboarding.serve
 import { DateTime, Notice, StatusBadge } from '../admin/ui';
 import { requireCooperativeAccess } from '../coop.$coop.members/access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '地理标志授权 · 合作社后台 · 地标助农' }];

@@ -13,6 +13,8 @@ import { DOCUMENT_MAX_BYTES, parseMultipartForm, storeDocumentUpload, UploadErro
 import { SelectField } from '../admin/ui';
 import { requireCooperativeAccess } from '../coop.$coop.members/access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '申请地理标志授权 · 合作社后台 · 地标助农' }];

@@ -6,6 +6,8 @@ import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { Notice, withNotice } from '~/routes/coop.$coop/notice';
 import { parseMultipartForm, UploadError } from '~/utils/uploads.server';
 
+export const handle = { i18n: ['coop'] };
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { cooperative } = await requirePortalAccess(request, context.app, params);
   return { slug: cooperative.slug, columns: [...CSV_COLUMNS], maxRows: CSV_MAX_ROWS, maxMegabytes: CSV_MAX_BYTES / 1024 / 1024 };

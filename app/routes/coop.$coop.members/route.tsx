@@ -13,6 +13,8 @@ import { getLocale } from '~/utils/locale.server';
 import { DateTime, Notice, resultFor, useFormId } from '../admin/ui';
 import { requireCooperativeAccess } from './access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '成员 · 合作社后台 · 地标助农' }];

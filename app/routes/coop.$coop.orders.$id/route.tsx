@@ -13,6 +13,8 @@ import { DoneNotice, formatDateTime, withDone, type DoneKey } from '~/routes/coo
 import { notFound } from '~/utils/http.server';
 import { formatFen, parseYuanToFen } from '~/utils/money';
 
+export const handle = { i18n: ['coop'] };
+
 const reason = z.string({ required_error: 'coop:fulfilment.errors.required' }).trim().min(1, 'coop:fulfilment.errors.required').max(200, 'coop:fulfilment.errors.tooLong');
 const schema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('confirm-cod') }),

@@ -6,6 +6,8 @@ import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { formatFen } from '~/utils/money';
 import { formatDateTime } from './done';
 
+export const handle = { i18n: ['coop'] };
+
 const STATUSES = ['awaiting_payment', 'awaiting_shipment', 'shipped', 'delivered', 'cancelled'] as const;
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

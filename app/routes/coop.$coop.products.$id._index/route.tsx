@@ -13,6 +13,8 @@ import { withNotice, type NoticeKey } from '~/routes/coop.$coop/notice';
 import { ProductFields } from '~/routes/coop.$coop/product-fields';
 import { productFields, toProductInput } from '~/routes/coop.$coop/product-schemas';
 
+export const handle = { i18n: ['coop'] };
+
 const editSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.enum(['save', 'save-publish']), ...productFields }),
   z.object({ intent: z.enum(['publish', 'unpublish', 'archive', 'restore']) }),

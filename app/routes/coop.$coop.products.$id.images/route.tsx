@@ -12,6 +12,8 @@ import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
 import { withNotice, type NoticeKey } from '~/routes/coop.$coop/notice';
 import { IMAGE_MAX_BYTES, parseMultipartForm, UploadError } from '~/utils/uploads.server';
 
+export const handle = { i18n: ['coop'] };
+
 const imageSchema = z.discriminatedUnion('intent', [
   z.object({
     intent: z.literal('upload'),

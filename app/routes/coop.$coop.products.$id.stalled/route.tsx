@@ -13,6 +13,8 @@ import { withNotice } from '~/routes/coop.$coop/notice';
 import { SelectField } from '~/routes/coop.$coop/product-fields';
 import { STALLED_UNITS } from '~/routes/coop.$coop/product-schemas';
 
+export const handle = { i18n: ['coop'] };
+
 const isoDate = z.string({ required_error: 'coop:errors.required' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'coop:errors.date').refine(isCalendarDate, 'coop:errors.date');
 
 /** A real day (not 2020-02-30), written YYYY-MM-DD. */

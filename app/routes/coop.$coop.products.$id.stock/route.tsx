@@ -12,6 +12,8 @@ import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
 import { withNotice } from '~/routes/coop.$coop/notice';
 import { SelectField } from '~/routes/coop.$coop/product-fields';
 
+export const handle = { i18n: ['coop'] };
+
 const adjustSchema = z.object({
   variantId: z.number({ required_error: 'coop:errors.required' }).int().positive(),
   delta: z

@@ -13,6 +13,8 @@ import { withNotice } from '~/routes/coop.$coop/notice';
 import { stockField, variantFields } from '~/routes/coop.$coop/product-schemas';
 import { formatFen } from '~/utils/money';
 
+export const handle = { i18n: ['coop'] };
+
 const variantSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('add'), ...variantFields, stock: stockField.optional() }),
   // Save, stop selling or sell again: three buttons of one form.

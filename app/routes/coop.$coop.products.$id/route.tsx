@@ -5,6 +5,8 @@ import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
 import { productPath } from '~/routes/coop.$coop/paths';
 import { Notice } from '~/routes/coop.$coop/notice';
 
+export const handle = { i18n: ['coop'] };
+
 /** A product's pages: details, variants, images, stock, stalled stock. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const { cooperative, detail } = await requirePortalProduct(request, context.app, params);

@@ -7,6 +7,8 @@ import { productPath } from '~/routes/coop.$coop/paths';
 import { Notice } from '~/routes/coop.$coop/notice';
 import { formatFen } from '~/utils/money';
 
+export const handle = { i18n: ['coop'] };
+
 // Not imported from the model: components must not read values from .server modules.
 const STATUSES = ['published', 'draft', 'archived'] as const satisfies readonly ProductStatus[];
 

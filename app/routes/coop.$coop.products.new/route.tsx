@@ -13,6 +13,8 @@ import { withNotice } from '~/routes/coop.$coop/notice';
 import { ProductFields } from '~/routes/coop.$coop/product-fields';
 import { newProductSchema, toProductInput } from '~/routes/coop.$coop/product-schemas';
 
+export const handle = { i18n: ['coop'] };
+
 const FIELDS = Object.keys(newProductSchema.shape);
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

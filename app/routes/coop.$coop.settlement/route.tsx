@@ -8,6 +8,8 @@ import { createI18n } from '~/utils/i18n';
 import { isLocale } from '~/locales';
 import { formatFen } from '~/utils/money';
 
+export const handle = { i18n: ['coop'] };
+
 const MAX_DAYS = 366;
 
 interface LedgerRow {

@@ -5,6 +5,8 @@ import { GeneralErrorBoundary } from '~/components/error-boundary';
 import styles from '~/styles/coop.css';
 import { requirePortalAccess } from './access.server';
 
+export const handle = { i18n: ['coop'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.cooperative.legalName ?? '合作社后台'} · 地标助农` }];

@@ -4,6 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { listPortalCooperatives } from '~/models/products.server';
 import { requireUser } from '~/utils/auth.server';
 
+export const handle = { i18n: ['coop', 'onboarding'] };
+
 export const meta: MetaFunction = () => [{ title: '合作社后台 · 地标助农' }];
 
 /** The cooperatives the signed-in user manages; with exactly one, straight to it. */

@@ -11,6 +11,8 @@ import { requireUser } from '~/utils/auth.server';
 import { SelectField } from '../admin/ui';
 import { registrationSchema } from './schema';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '合作社入驻 · 地标助农' }];

@@ -10,6 +10,8 @@ import { notFound } from '~/utils/http.server';
 import { formatFen } from '~/utils/money';
 import { canManageCooperative } from '~/utils/permissions.server';
 
+export const handle = { i18n: ['catalog'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
 
 const PAGE_SIZE = 24;

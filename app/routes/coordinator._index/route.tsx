@@ -21,6 +21,8 @@ import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.serv
 import { DateTime, OverdueFlag, ReportStatusBadge, SelectField } from '../reports.$id/ui';
 import { boardQuery } from './query';
 
+export const handle = { i18n: ['reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction = () => [{ title: '协调台 · 地标助农' }];
 

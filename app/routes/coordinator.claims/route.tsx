@@ -9,6 +9,8 @@ import { formatFen } from '~/utils/money';
 import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.server';
 import { refuseNul } from '~/utils/parse-form';
 
+export const handle = { i18n: ['coop'] };
+
 const schema = z.object({
   intent: z.enum(['uphold', 'reject']),
   claimId: z.string().uuid(),

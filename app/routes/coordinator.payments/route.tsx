@@ -11,6 +11,8 @@ import { parseYuanToFen, formatFen } from '~/utils/money';
 import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.server';
 import { formatChinaTime } from '../orders.$id/order-panels';
 
+export const handle = { i18n: ['cart', 'orders'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

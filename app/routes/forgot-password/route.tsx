@@ -11,6 +11,8 @@ import { parseAccount } from '~/models/user.server';
 import { createI18n } from '~/utils/i18n';
 import { getClientIp, hitRateLimit, RATE_LIMITS, retryAfterSeconds } from '~/utils/rate-limit.server';
 
+export const handle = { i18n: ['auth'] };
+
 export const meta: MetaFunction = () => [{ title: '找回密码 · 地标助农' }];
 
 const ForgotSchema = z.object({

@@ -16,6 +16,8 @@ import {
 import catalogStyles from '~/styles/catalog.css';
 import { notFound } from '~/utils/http.server';
 
+export const handle = { i18n: ['catalog'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
 
 const PRODUCTS_PER_PAGE = 24;

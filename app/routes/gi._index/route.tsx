@@ -7,6 +7,8 @@ import { Pagination } from '~/components/product-card';
 import { countGisByProvince, listGisByProvince, pageCount, pageWindow, parsePageParam, type GiListEntry } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 
+export const handle = { i18n: ['catalog'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }];
 
 export const meta: MetaFunction = () => [

@@ -6,6 +6,8 @@ import { acceptInvitation, findInvitationByToken, maskContact } from '~/models/c
 import { getOptionalUser, requireUser } from '~/utils/auth.server';
 import { canAcceptInvitation } from '~/utils/permissions-onboarding.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '加入合作社 · 地标助农' }, { name: 'robots', content: 'noindex' }, { name: 'referrer', content: 'no-referrer' }];

@@ -11,6 +11,8 @@ import { createUserSession, requireAnonymous } from '~/utils/auth.server';
 import { safeRedirectPath } from '~/utils/safe-redirect';
 import { checkLoginAttempt, failedLoginDelayMs, getClientIp, resetRateLimit, retryAfterSeconds } from '~/utils/rate-limit.server';
 
+export const handle = { i18n: ['auth'] };
+
 export const meta: MetaFunction = () => [{ title: '登录 · 地标助农' }];
 
 const LoginSchema = z.object({

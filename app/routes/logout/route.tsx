@@ -3,6 +3,8 @@ import { Form, Link } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { destroySession, getOptionalUser } from '~/utils/auth.server';
 
+export const handle = { i18n: ['auth'] };
+
 export const meta: MetaFunction = () => [{ title: '退出登录 · 地标助农' }];
 
 /** GET only asks: a link or prefetch must never sign anyone out. */

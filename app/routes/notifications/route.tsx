@@ -9,6 +9,8 @@ import { invariantResponse, safeRedirectPath } from '~/utils/http.server';
 import { DateTime } from '../reports.$id/ui';
 import { refuseNul } from '~/utils/parse-form';
 
+export const handle = { i18n: ['reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction = () => [{ title: '通知 · 地标助农' }];
 

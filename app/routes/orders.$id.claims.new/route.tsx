@@ -9,6 +9,8 @@ import { formatFen, parseYuanToFen } from '~/utils/money';
 import { parseMultipartForm, UploadError } from '~/utils/uploads.server';
 import { refuseNul } from '~/utils/parse-form';
 
+export const handle = { i18n: ['coop'] };
+
 const schema = z.object({
   cooperativeOrderId: z.string().uuid(),
   reason: z.enum(CLAIM_REASONS),

@@ -13,6 +13,8 @@ import { formatFen } from '~/utils/money';
 import { paymentsPort, siteOrigin } from '../checkout/form.server';
 import { BankTransferPanel, CooperativeShipments, OrderTimeline } from './order-panels';
 
+export const handle = { i18n: ['coop', 'cart', 'orders'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

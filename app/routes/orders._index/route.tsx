@@ -9,6 +9,8 @@ import { requireUser } from '~/utils/auth.server';
 import { formatFen } from '~/utils/money';
 import { formatChinaTime } from '../orders.$id/order-panels';
 
+export const handle = { i18n: ['cart', 'orders'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: checkoutStyles },

@@ -16,6 +16,8 @@ import { GiPanel } from './gi-panel';
 import { fenToYuan, productJsonLd } from './json-ld';
 import { PurchaseForm } from './purchase-form';
 
+export const handle = { i18n: ['catalog', 'reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }, ...delayNoticeLinks()];
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

@@ -21,6 +21,8 @@ import { canTakeReportAction, REPORT_ACTIONS, type ReportAction } from '~/utils/
 import { AffectedList, AttachmentList, CoordinationPanel, History, ReportFactsList, Thread } from './panels';
 import { Notice, OverdueFlag, ReportStatusBadge } from './ui';
 
+export const handle = { i18n: ['reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.report.summary} · 地标助农` : '报告 · 地标助农' }];
 

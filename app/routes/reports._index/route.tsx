@@ -8,6 +8,8 @@ import { canFileReport } from '~/utils/permissions-reports.server';
 import { canUseCoordinatorDesk } from '~/utils/permissions.server';
 import { DateTime, ReportStatusBadge } from '../reports.$id/ui';
 
+export const handle = { i18n: ['reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction = () => [{ title: '我的报告 · 地标助农' }];
 

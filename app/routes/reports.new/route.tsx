@@ -33,6 +33,8 @@ import { readReportForm } from './form-data.server';
 import { ReportForm } from './report-form';
 import { reportFormSchema } from './schema';
 
+export const handle = { i18n: ['reports'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reportsStyles }];
 export const meta: MetaFunction = () => [{ title: '提交物流受阻或滞销报告 · 地标助农' }];
 

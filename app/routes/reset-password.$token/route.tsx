@@ -8,6 +8,8 @@ import { Field, FormErrors } from '~/components/forms';
 import { findResetTokenUser, resetPasswordWithToken } from '~/models/account.server';
 import { checkNewPassword, newPasswordSchema } from '~/utils/password-policy.server';
 
+export const handle = { i18n: ['auth'] };
+
 export const meta: MetaFunction = () => [{ title: '设置新密码 · 地标助农' }, { name: 'robots', content: 'noindex' }];
 
 // The token is in the URL: keep it out of Referer headers and caches.

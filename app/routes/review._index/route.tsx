@@ -6,6 +6,8 @@ import { listAuthorizationsForReviewer } from '~/models/gi-authorizations.server
 import { DateTime, Notice } from '../admin/ui';
 import { requireReviewer } from '../review/access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireReviewer(request, context.app);
   const [cooperatives, applications] = await Promise.all([

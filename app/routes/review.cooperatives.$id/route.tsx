@@ -10,6 +10,8 @@ import { forbidden, notFound } from '~/utils/http.server';
 import { DateTime, Notice, StatusBadge, useFormId } from '../admin/ui';
 import { idParam, requireReviewer } from '../review/access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 const schema = z
   .object({
     intent: z.enum(['verify', 'reject', 'suspend']),

@@ -5,6 +5,8 @@ import { listAuthorizationsForReviewer, type AuthorizationStatus } from '~/model
 import { DateTime, SelectField, StatusBadge } from '../admin/ui';
 import { requireReviewer } from '../review/access.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 const STATUSES: AuthorizationStatus[] = ['pending', 'approved', 'rejected', 'revoked'];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

@@ -6,6 +6,8 @@ import adminStyles from '~/styles/admin.css';
 import { requireUserWith } from '~/utils/permissions.server';
 import { canUseReviewDesk } from '~/utils/permissions-onboarding.server';
 
+export const handle = { i18n: ['onboarding'] };
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: adminStyles }];
 
 export const meta: MetaFunction = () => [{ title: '审核台 · 地标助农' }];

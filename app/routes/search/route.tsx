@@ -10,6 +10,8 @@ import { loadSearchPage, SEARCH_PAGE_SIZE } from './search-page.server';
 import { FILTER_NAMES, MAX_SEARCH_PAGE, parseSearchParams, searchHref } from './search-params';
 import searchStyles from './search.css';
 
+export const handle = { i18n: ['catalog', 'search'] };
+
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },
   { rel: 'stylesheet', href: searchStyles },

@@ -13,6 +13,8 @@ import { getLocale } from '~/utils/locale.server';
 import { checkNewPassword, newPasswordSchema } from '~/utils/password-policy.server';
 import { getClientIp, hitRateLimit, RATE_LIMITS, retryAfterSeconds } from '~/utils/rate-limit.server';
 
+export const handle = { i18n: ['auth'] };
+
 export const meta: MetaFunction = () => [{ title: '注册 · 地标助农' }];
 
 const SECRET_FIELDS = ['password', 'confirmPassword'];
