@@ -24,12 +24,12 @@ export function DelayNotice({ notices, className }: { notices: readonly DelayNot
   return (
     <aside className={['form-notice', 'delay-notice', className].filter(Boolean).join(' ')} role="note" aria-labelledby={titleId}>
       <strong id={titleId} className="delay-notice__title">
-        {t('reports:delay.title')}
+        {t('delayNotice.title')}
       </strong>
-      <p className="delay-notice__body">{t('reports:delay.body')}</p>
+      <p className="delay-notice__body">{t('delayNotice.body')}</p>
       <ul className="delay-notice__list">
         {notices.map((notice) => (
-          <li key={notice.reportId}>{t('reports:delay.item', { region: notice.regionName, summary: notice.summary })}</li>
+          <li key={notice.reportId}>{t('delayNotice.item', { region: notice.regionName, summary: notice.summary })}</li>
         ))}
       </ul>
     </aside>

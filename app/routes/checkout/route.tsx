@@ -15,7 +15,7 @@ import { getOptionalUser } from '~/utils/auth.server';
 import { CheckoutForm } from './checkout-form';
 import { availablePaymentMethods, checkCheckoutRate, checkoutSchema, paymentsPort, siteOrigin } from './form.server';
 
-export const handle = { i18n: ['cart', 'orders', 'reports'] };
+export const handle = { i18n: ['cart', 'orders'] };
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogStyles },

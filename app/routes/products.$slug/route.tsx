@@ -16,7 +16,7 @@ import { GiPanel } from './gi-panel';
 import { fenToYuan, productJsonLd } from './json-ld';
 import { PurchaseForm } from './purchase-form';
 
-export const handle = { i18n: ['catalog', 'reports'] };
+export const handle = { i18n: ['catalog'] };
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogStyles }, ...delayNoticeLinks()];
 
