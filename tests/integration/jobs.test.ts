@@ -17,6 +17,7 @@ import {
 } from '~/utils/jobs.server';
 import { createTestApp } from '../setup/app';
 import { describeEachDriver } from '../setup/db';
+import { deferred } from '../setup/deferred';
 
 const MINUTE = 60_000;
 
@@ -30,16 +31,6 @@ function capturingLogger() {
     },
   });
   return { logger: pino({ level: 'debug' }, stream), records };
-}
-
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 /** A clock the test moves by hand. */

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemo } from '~/utils/memo.server';
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from '../setup/deferred';
 
 describe('the catalog memo', () => {
   it('reuses a value for ttlMs, then loads again', async () => {
