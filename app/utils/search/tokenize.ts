@@ -270,20 +270,34 @@ function initialsSpan(syllables: string[], start: number, typed: string): number
   return typed.length;
 }
 
+/** One character as normalizeSearchText makes it, or a space when that is not one character. */
+function normalizeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  // ASCII and the main CJK block need no NFKC: the common case costs a comparison.
+  if (c.length === 1 && (code < 0x80 || (code >= 0x4e00 && code <= 0x9fff))) return code >= 0x41 && code <= 0x5a ? c.toLowerCase() : c;
+  const n = normalizeSearchText(c);
+  return Array.from(n).length === 1 ? n : ' ';
+}
+
 /**
  * The title, HTML-escaped, with `<mark>` around the characters the query matched: Chinese words,
  * pinyin and initials (on the characters they spell) and latin words.
  */
 export function highlightTitle(title: string, q: string): string {
+  return highlighter(q)(title);
+}
+
+/** highlightTitle for one query over many titles: the query is read once. */
+export function highlighter(q: string): (title: string) => string {
+  const terms = queryTokens(q);
+  return (title) => highlightWith(title, terms);
+}
+
+function highlightWith(title: string, terms: readonly QueryTerm[]): string {
   const chars = Array.from(title);
   const marked = new Array<boolean>(chars.length).fill(false);
-  const terms = queryTokens(q);
   // Normalized one character at a time so positions stay those of the title as written.
-  const normalized = chars.map((c) => {
-    const n = normalizeSearchText(c);
-    return Array.from(n).length === 1 ? n : ' ';
-  });
-  const runs = splitRuns(normalized.join(''), false);
+  const runs = splitRuns(chars.map(normalizeChar).join(''), false);
   const mark = (from: number, length: number) => {
     for (let k = from; k < from + length && k < chars.length; k += 1) marked[k] = true;
   };
