@@ -29,13 +29,13 @@ export const meta: MetaFunction = () => [
 
 const PAGE_SIZE = 24;
 const URGENT_COUNT = 8;
-const provinceParam = z.string().regex(/^\d{2}0000$/).optional().catch(undefined);
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { db, now, catalogCache } = context.app;
   const url = new URL(request.url);
   const page = parsePageParam(url.searchParams.get('page'));
-  const provinceCode = provinceParam.parse(url.searchParams.get('province') ?? undefined);
+  // Built here, not at module level, so zod stays out of the page's browser bundle.
+  const provinceCode = z.string().regex(/^\d{2}0000$/).optional().catch(undefined).parse(url.searchParams.get('province') ?? undefined);
   const today = chinaDate(now());
   const area = provinceCode ?? 'all';
   // The same for every visitor and costly at scale (counts over the whole catalog): reused for a
