@@ -8,7 +8,8 @@ import { cooperatives, giAuthorizations, products, searchDocuments } from '~/db/
 import { buildSearchDocuments, rebuildSearchDocuments, syncSearchDocuments } from '~/models/search-documents.server';
 import { loader as searchLoader } from '~/routes/search/route';
 import { alternativeQueries } from '~/routes/search/search-page.server';
-import { parseSearchParams, searchHref } from '~/routes/search/search-params';
+import { searchHref } from '~/routes/search/search-params';
+import { parseSearchParams } from '~/routes/search/search-params.server';
 import { titleRuns } from '~/routes/search/search-hit';
 import { loader as suggestLoader } from '~/routes/search.suggest/route';
 import type { AppContext } from '~/utils/context.server';

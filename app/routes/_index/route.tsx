@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
 import { Pagination, ProductGrid } from '~/components/product-card';
 import {
   chinaDate,
@@ -34,8 +33,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { db, now, catalogCache } = context.app;
   const url = new URL(request.url);
   const page = parsePageParam(url.searchParams.get('page'));
-  // Built here, not at module level, so zod stays out of the page's browser bundle.
-  const provinceCode = z.string().regex(/^\d{2}0000$/).optional().catch(undefined).parse(url.searchParams.get('province') ?? undefined);
+  // A province code or nothing (a malformed value is dropped). No zod here: importing it would put it in the page's browser bundle.
+  const provinceValue = url.searchParams.get('province');
+  const provinceCode = provinceValue && /^\d{2}0000$/.test(provinceValue) ? provinceValue : undefined;
   const today = chinaDate(now());
   const area = provinceCode ?? 'all';
   // The same for every visitor and costly at scale (counts over the whole catalog): reused for a

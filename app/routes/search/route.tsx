@@ -7,7 +7,8 @@ import { SEARCH_SORTS } from '~/utils/search/types';
 import { ActiveFilters, FacetPanel } from './facets';
 import { SearchHit } from './search-hit';
 import { loadSearchPage, SEARCH_PAGE_SIZE } from './search-page.server';
-import { FILTER_NAMES, MAX_SEARCH_PAGE, parseSearchParams, searchHref } from './search-params';
+import { FILTER_NAMES, MAX_SEARCH_PAGE, searchHref } from './search-params';
+import { parseSearchParams } from './search-params.server';
 import searchStyles from './search.css';
 
 export const handle = { i18n: ['catalog', 'search'] };

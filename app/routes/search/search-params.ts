@@ -3,14 +3,13 @@
  * Parsed leniently (a malformed value is dropped, never an error) and written back in one
  * canonical order, so links are shareable and stable. Shared by the loader and the page.
  */
-import { z } from 'zod';
 import type { GiKind } from '~/db/schema';
-import { SEARCH_SORTS, type SearchFilters, type SearchSort } from '~/utils/search/types';
+import type { SearchFilters, SearchSort } from '~/utils/search/types';
 
 export const GI_KINDS = ['protected_product', 'certification_mark', 'collective_mark', 'agricultural_product'] as const satisfies readonly GiKind[];
 /** Deeper pages answer empty rather than making the database skip far. */
 export const MAX_SEARCH_PAGE = 100;
-const MAX_QUERY_LENGTH = 100;
+export const MAX_QUERY_LENGTH = 100;
 
 export interface SearchParams {
   q: string;
@@ -27,38 +26,6 @@ export interface SearchParams {
 
 export type FilterName = 'province' | 'category' | 'gi' | 'kind' | 'coop' | 'stalled' | 'instock';
 export const FILTER_NAMES: FilterName[] = ['province', 'category', 'gi', 'kind', 'coop', 'stalled', 'instock'];
-
-/**
- * Built on first use, inside a function: a schema made at module level would keep zod (≈14 KB
- * gzip) in the browser bundle of every page that imports searchHref.
- */
-let schema: ReturnType<typeof buildSchema> | undefined;
-function buildSchema() {
-  const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,99}$/);
-  const flag = z.enum(['1', 'true', 'on']).transform(() => true as const);
-  return z.object({
-    q: z
-      .string()
-      .transform((q) => q.replace(/\s+/g, ' ').trim().slice(0, MAX_QUERY_LENGTH))
-      .catch(''),
-    province: z.string().regex(/^\d{2}0000$/).optional().catch(undefined),
-    category: slug.optional().catch(undefined),
-    gi: slug.optional().catch(undefined),
-    kind: z.enum(GI_KINDS).optional().catch(undefined),
-    coop: slug.optional().catch(undefined),
-    stalled: flag.optional().catch(undefined),
-    instock: flag.optional().catch(undefined),
-    sort: z.enum(SEARCH_SORTS).catch('relevance'),
-    page: z.coerce.number().int().min(1).max(MAX_SEARCH_PAGE).catch(1),
-  });
-}
-
-/** Reads the URL; a parameter given twice counts once (the first). */
-export function parseSearchParams(params: URLSearchParams): SearchParams {
-  const raw = Object.fromEntries(['q', ...FILTER_NAMES, 'sort', 'page'].map((name) => [name, params.get(name) ?? undefined]));
-  schema ??= buildSchema();
-  return schema.parse({ ...raw, q: raw.q ?? '', sort: raw.sort ?? 'relevance', page: raw.page ?? 1 });
-}
 
 export function toFilters(params: SearchParams): SearchFilters {
   return {
