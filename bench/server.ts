@@ -1,5 +1,7 @@
 /**
- * Server benchmark: `npm run bench -- [--products 100000] [--duration 10] [--driver both|postgres|pglite] [--smoke]`.
+ * Server benchmark: `npm run bench -- [--products 100000] [--duration 10] [--driver both|postgres|pglite] [--workers 2] [--smoke]`.
+ * --workers: server processes on PostgreSQL (WEB_CONCURRENCY, default 2 = this machine's cores); PGlite runs one.
+ * CPU and resident memory are summed over server.js and its workers.
  *
  * 1. Seeds a catalog into the PostgreSQL database `bench_server` (dropped and re-created on the
  *    server of BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres):
@@ -53,6 +55,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '32' },
+    workers: { type: 'string', default: '2' },
     driver: { type: 'string' },
     smoke: { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
@@ -67,10 +70,12 @@ const productCount = Number.parseInt(args.products ?? (smoke ? '2000' : '100000'
 const durationSeconds = Number(args.duration ?? (smoke ? '2' : '10'));
 const warmupSeconds = Number(args.warmup ?? (smoke ? '1' : '2'));
 const connections = Number.parseInt(args.connections, 10);
+/** Server processes on PostgreSQL (WEB_CONCURRENCY); PGlite lives in one process. */
+const postgresWorkers = Number.parseInt(args.workers, 10);
 const driverArg = args.driver ?? (smoke ? 'postgres' : 'both');
 if (!['both', 'postgres', 'pglite'].includes(driverArg)) throw new Error('--driver is both, postgres or pglite');
 const drivers = (driverArg === 'both' ? ['pglite', 'postgres'] : [driverArg]) as ('pglite' | 'postgres')[];
-for (const [name, value] of Object.entries({ products: productCount, duration: durationSeconds, connections })) {
+for (const [name, value] of Object.entries({ products: productCount, duration: durationSeconds, connections, workers: postgresWorkers })) {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
 }
 
@@ -231,7 +236,10 @@ function serverEnv(driver: 'pglite' | 'postgres', cache: 'on' | 'off'): Record<s
     PAGE_CACHE: cache,
     DATA_DIR: path.join(CACHE_DIR, driver),
   };
-  if (driver === 'postgres') env.DATABASE_URL = benchUrl;
+  if (driver === 'postgres') {
+    env.DATABASE_URL = benchUrl;
+    env.WEB_CONCURRENCY = String(postgresWorkers);
+  }
   return env;
 }
 
@@ -562,7 +570,7 @@ async function main() {
   const started = performance.now();
   const timings: Record<string, number> = {};
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  log(`bench:server — ${productCount} products, drivers ${drivers.join(' + ')}, ${connections} connections, ${durationSeconds} s per route`);
+  log(`bench:server — ${productCount} products, drivers ${drivers.join(' + ')}, ${connections} connections, ${durationSeconds} s per route, ${postgresWorkers} server process(es) on PostgreSQL (WEB_CONCURRENCY), 1 on PGlite`);
   await prepareCatalog(timings);
   const targets = await pickTargets();
 

@@ -37,6 +37,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function sumOver(pids: number[], read: (pid: number) => number): number {
+  return pids.map(read).filter((v) => Number.isFinite(v)).reduce((a, b) => a + b, 0);
+}
+
+/** The process and its children (server.js forks WEB_CONCURRENCY workers). */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
 export function readRssMb(pid: number): number {
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -103,16 +123,16 @@ export async function startServerProcess(env: Record<string, string>, { cwd = pr
     url,
     port,
     pid,
-    rssMb: () => readRssMb(pid),
-    cpuSeconds: () => readCpuSeconds(pid),
+    rssMb: () => sumOver(processTree(pid), readRssMb),
+    cpuSeconds: () => sumOver(processTree(pid), readCpuSeconds),
     output: () => tail,
     waitUntilQuiet: async (maxMs = 60_000) => {
       const start = Date.now();
       let quietSlices = 0;
-      let last = readCpuSeconds(pid);
+      let last = sumOver(processTree(pid), readCpuSeconds);
       while (quietSlices < 2 && Date.now() - start < maxMs && !gone) {
         await new Promise((r) => setTimeout(r, 250));
-        const now = readCpuSeconds(pid);
+        const now = sumOver(processTree(pid), readCpuSeconds);
         quietSlices = now - last < 0.25 * 0.15 ? quietSlices + 1 : 0;
         last = now;
       }
