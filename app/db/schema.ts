@@ -851,31 +851,34 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
  */
 export const searchDocuments = pgTable(
   'search_documents',
+  // Columns in their order on disk (migration 0006): fixed-width NOT NULL ones first, then the
+  // nullable ones, then variable-width; the facet scans of a search read every matching row.
   {
     productId: integer('product_id')
       .primaryKey()
       .references(() => products.id, { onDelete: 'cascade' }),
-    tokens: tsvector('tokens').notNull(),
-    title: text('title').notNull(),
-    provinceCode: char('province_code', { length: 6 }).notNull(),
-    regionCode: char('region_code', { length: 6 }).notNull(),
-    categorySlug: text('category_slug').notNull(),
-    giId: integer('gi_id'),
-    giKind: giKindEnum('gi_kind'),
     cooperativeId: integer('cooperative_id').notNull(),
     stalled: boolean('stalled').notNull().default(false),
-    sellBefore: date('sell_before'),
     inStock: boolean('in_stock').notNull().default(false),
-    minPriceFen: integer('min_price_fen'),
-    publishedAt: timestamp('published_at', { withTimezone: true }),
     updatedAt: updatedAt(),
+    giId: integer('gi_id'),
+    giKind: giKindEnum('gi_kind'),
+    minPriceFen: integer('min_price_fen'),
+    sellBefore: date('sell_before'),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    provinceCode: char('province_code', { length: 6 }).notNull(),
+    categorySlug: text('category_slug').notNull(),
+    regionCode: char('region_code', { length: 6 }).notNull(),
+    title: text('title').notNull(),
+    /** Stored out of line (TOAST): a row is about 110 bytes. See migration 0005 and toastPad. */
+    tokens: tsvector('tokens').notNull(),
     /**
-     * Makes every row long enough (over 2 kB before compression) for PostgreSQL to toast it, so
-     * `tokens` is stored out of line and a row stays about 190 bytes: the count and facet scans
-     * of a search read every matching row (see postgres.server.ts and migration 0005). Compressed
-     * in place to about 35 bytes; never read.
+     * Written with every row and cleared by the next statement (writeSearchRows): 2 kB of spaces
+     * make the row long enough for PostgreSQL to toast it, so `tokens` moves out of line — the
+     * count and facet scans of a search read every matching row (see postgres.server.ts).
+     * Null at rest.
      */
-    toastPad: text('toast_pad').generatedAlwaysAs(sql`repeat(' ', 2048)`),
+    toastPad: text('toast_pad'),
   },
   (t) => [
     index('search_documents_tokens_idx').using('gin', t.tokens),

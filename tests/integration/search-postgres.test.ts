@@ -46,6 +46,17 @@ describeEachDriver('Postgres search adapter', (t) => {
     expect(rows.map((r) => catalog.slugOf(r.id)).sort()).toEqual(listed.map((p) => p.slug).sort());
   });
 
+  it('keeps every row narrow: tokens out of line (TOAST), no pad left behind', async () => {
+    const [toast] = await queryRows<{ name: string }>(t.database.db, sql`SELECT reltoastrelid::regclass::text AS name FROM pg_class WHERE oid = 'search_documents'::regclass`);
+    const [stored] = await queryRows<{ documents: number; padded: number; outOfLine: number }>(
+      t.database.db,
+      sql`SELECT (SELECT count(*)::int FROM search_documents) AS documents,
+            (SELECT count(*)::int FROM search_documents WHERE toast_pad IS NOT NULL) AS padded,
+            (SELECT count(DISTINCT chunk_id)::int FROM ${sql.raw(toast!.name)}) AS "outOfLine"`,
+    );
+    expect(stored).toEqual({ documents: listed.length, padded: 0, outOfLine: listed.length });
+  });
+
   it('counts every facet of the matches, with the names a buyer reads', async () => {
     const result = await search.search(query('脐橙', { facets: true }));
     expect(result.total).toBe(5);
@@ -86,6 +97,38 @@ describeEachDriver('Postgres search adapter', (t) => {
     await expectFilter({ stalledOnly: true }, (p) => p.sellBeforeDay !== undefined);
     await expectFilter({ inStockOnly: true }, (p) => p.stock > 0);
     await expectFilter({ provinceCode: '420000', stalledOnly: true, categorySlug: 'vegetable' }, (p) => p.regionCode.startsWith('42') && p.sellBeforeDay !== undefined && p.category === 'vegetable');
+  });
+
+  it('sorts and filters a search with words as it does a browse of the same goods', async () => {
+    const bySlug = new Map(listed.map((p) => [p.slug, p]));
+    for (const q of ['湖北', 'hubei', '茶']) {
+      const matched = new Set(await slugs(query(q, { pageSize: 50 })));
+      expect(matched.size).toBeGreaterThan(3);
+      for (const sort of ['price_asc', 'price_desc', 'newest', 'urgency'] as const) {
+        const browsed = (await slugs(query('', { sort, pageSize: 50 }))).filter((slug) => matched.has(slug));
+        expect(await slugs(query(q, { sort, pageSize: 50 })), `${q} by ${sort}`).toEqual(browsed);
+      }
+      // A filter narrows the ranked list and keeps its order; totals and facet counts agree.
+      const ranked = await slugs(query(q, { pageSize: 50 }));
+      const cases: [SearchQuery['filters'], (slug: string) => boolean][] = [
+        [{ stalledOnly: true }, (slug) => bySlug.get(slug)!.sellBeforeDay !== undefined],
+        [{ provinceCode: '420000' }, (slug) => bySlug.get(slug)!.regionCode.startsWith('42')],
+        [{ inStockOnly: true, stalledOnly: true }, (slug) => bySlug.get(slug)!.sellBeforeDay !== undefined && bySlug.get(slug)!.stock > 0],
+      ];
+      for (const [filters, keep] of cases) {
+        const expected = ranked.filter(keep);
+        for (const facets of [false, true]) {
+          const result = await search.search(query(q, { filters, pageSize: 50, facets }));
+          expect(result.hits.map((h) => catalog.slugOf(h.productId)), `${q} ${JSON.stringify(filters)}`).toEqual(expected);
+          expect(result.total).toBe(expected.length);
+          if (facets) expect(result.facets?.stalled).toBe(expected.filter((slug) => bySlug.get(slug)!.sellBeforeDay !== undefined).length);
+        }
+        for (const sort of ['price_asc', 'newest', 'urgency'] as const) {
+          const sorted = (await slugs(query(q, { sort, pageSize: 50 }))).filter(keep);
+          expect(await slugs(query(q, { sort, filters, pageSize: 50 })), `${q} by ${sort} ${JSON.stringify(filters)}`).toEqual(sorted);
+        }
+      }
+    }
   });
 
   it('finds nothing for a GI or cooperative that does not exist, rather than everything', async () => {

@@ -62,6 +62,14 @@ function dayToIsoDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
+/**
+ * PostgreSQL moves a value out of line only when its row is longer than about 2 kB
+ * (TOAST_TUPLE_THRESHOLD; toast_tuple_target, 128 on this table, is how far it then shrinks the
+ * row). Written with each row and cleared right after, these 2 kB of spaces make every row long
+ * enough, so `tokens` (storage EXTERNAL) goes out of line and a row stays about 110 bytes.
+ */
+const TOAST_PAD = sql`repeat(' ', 2048)`;
+
 /** Writes (or replaces) the rows of `search_documents` for these documents. */
 export async function writeSearchRows(db: Db, documents: readonly SearchDocument[]): Promise<void> {
   for (let i = 0; i < documents.length; i += WRITE_BATCH) {
@@ -91,6 +99,7 @@ export async function writeSearchRows(db: Db, documents: readonly SearchDocument
       minPriceFen: d.minPriceFen,
       publishedAt: d.publishedAt === null ? null : new Date(d.publishedAt),
       updatedAt: sql`now()`,
+      toastPad: TOAST_PAD,
     }));
     await db
       .insert(searchDocuments)
@@ -112,8 +121,15 @@ export async function writeSearchRows(db: Db, documents: readonly SearchDocument
           minPriceFen: sql`excluded.min_price_fen`,
           publishedAt: sql`excluded.published_at`,
           updatedAt: sql`excluded.updated_at`,
+          toastPad: sql`excluded.toast_pad`,
         },
       });
+    // The rows are toasted now (tokens out of line); the pad has done its work. Clearing it keeps
+    // tokens where they are: a row that already holds an out-of-line value goes through the
+    // toaster on every update.
+    await db.execute(
+      sql`UPDATE search_documents SET toast_pad = NULL WHERE product_id = ANY(${`{${rows.map((r) => r.productId).join(',')}}`}::int[]) AND toast_pad IS NOT NULL`,
+    );
   }
 }
 
