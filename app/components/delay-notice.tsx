@@ -5,7 +5,7 @@
  */
 import type { LinksFunction } from '@remix-run/node';
 import { useId } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import reportsStyles from '~/styles/reports.css';
 
 /** The notice's stylesheet, for the `links` of a route that shows it. */

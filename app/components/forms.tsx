@@ -4,7 +4,7 @@
  * translated here, and anything that is not a key is shown as written.
  */
 import { useId, type InputHTMLAttributes, type LabelHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 export type ListOfErrors = Array<string | null | undefined> | null | undefined;
 

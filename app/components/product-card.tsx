@@ -1,5 +1,5 @@
 import { Link, useLocation } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import type { ProductCard as Card } from '~/models/catalog.server';
 import { daysUntil } from '~/utils/dates';
 import { formatFen } from '~/utils/money';

@@ -4,7 +4,7 @@
  * (审图号), and tiles read better on a phone anyway. Each tile is a link with its count in text.
  */
 import { Link } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 /** [province code, row, column] on an 8 × 8 grid, north at the top. */
 export const PROVINCE_TILES: readonly (readonly [code: string, row: number, column: number])[] = [

@@ -6,7 +6,7 @@
  */
 import { useFetcher, useNavigate } from '@remix-run/react';
 import { useEffect, useId, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import type { SuggestionItem } from '~/routes/search.suggest/route';
 
 const DEBOUNCE_MS = 150;

@@ -1,5 +1,5 @@
 import { Link } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 export function SiteFooter({ operatorName, operatorIcp }: { operatorName: string; operatorIcp: string }) {
   const { t } = useTranslation();

@@ -1,5 +1,5 @@
 import { Form, Link, useLocation } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { SearchSuggestInput } from '~/components/search-suggest';
 import type { Locale } from '~/locales';
 

@@ -873,9 +873,9 @@ export const searchDocuments = pgTable(
     /** Stored out of line (TOAST): a row is about 110 bytes. See migration 0005 and toastPad. */
     tokens: tsvector('tokens').notNull(),
     /**
-     * Written with every row and cleared by the next statement (writeSearchRows): 2 kB of spaces
-     * make the row long enough for PostgreSQL to toast it, so `tokens` moves out of line — the
-     * count and facet scans of a search read every matching row (see postgres.server.ts).
+     * Written with every new row and cleared by the next statement (writeSearchRows): 2 kB of
+     * spaces make the row long enough for PostgreSQL to toast it, so `tokens` moves out of line —
+     * the count and facet scans of a search read every matching row (see postgres.server.ts).
      * Null at rest.
      */
     toastPad: text('toast_pad'),

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { getUserById } from '~/models/user.server';
 import { requireUser } from '~/utils/auth.server';
 import { notFound } from '~/utils/http.server';

@@ -1,6 +1,6 @@
 import { getFormProps, getInputProps, useForm, type SubmissionResult } from '@conform-to/react';
 import { Form, Link } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { CheckboxField, FormErrors } from '~/components/forms';
 import type { RegionOptionGroup } from '~/models/addresses.server';
 import { AddressFields } from '../checkout/address-fields';

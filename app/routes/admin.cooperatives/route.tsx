@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { listCooperatives, type VerificationStatus } from '~/models/cooperatives.server';
 import { pageParam, requireAdmin } from '../admin/access.server';
 import { DateTime, SelectField, StatusBadge } from '../admin/ui';

@@ -5,7 +5,7 @@
 import type { ReactNode, SelectHTMLAttributes } from 'react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useActionData, useLocation } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { ErrorList, type ListOfErrors } from '~/components/forms';
 
 export interface SelectOption {

@@ -5,7 +5,7 @@
  * province submits that button by itself. Shared by /checkout and /account/addresses.
  */
 import { getInputProps, getSelectProps, getTextareaProps, type FieldMetadata } from '@conform-to/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { ErrorList, Field, TextareaField } from '~/components/forms';
 import type { RegionOptionGroup } from '~/models/addresses.server';
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { addressFieldsSchema, createAddress, deliveryRegionOptions, getAddress, listAddresses, listProvinces } from '~/models/addresses.server';
 import { getCartView, resolveVisitorCart } from '~/models/cart.server';

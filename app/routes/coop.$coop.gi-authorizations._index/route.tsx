@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction, LinksFunction } from '@remix-run/node';
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import adminStyles from '~/styles/admin.css';
 import { listCooperativeAuthorizations, listGiRevokedProducts } from '~/models/gi-authorizations.server';
 import { canApplyForGiAuthorization } from '~/utils/permissions-onboarding.server';

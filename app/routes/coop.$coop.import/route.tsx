@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { CSV_COLUMNS, CSV_MAX_BYTES, CSV_MAX_ROWS, importProductsCsv, type CsvProblem } from '~/models/product-csv.server';
 import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { Notice, withNotice } from '~/routes/coop.$coop/notice';

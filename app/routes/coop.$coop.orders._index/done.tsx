@@ -1,5 +1,5 @@
 import { useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 /** Notices after a fulfilment redirect (`?done=<key>`); unknown keys show nothing. */
 export const DONE = ['confirmed', 'shipped', 'delivered', 'cancelled', 'refunded', 'refundPending', 'accepted', 'disputed', 'decided', 'claimFiled'] as const;

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
 import { productPath } from '~/routes/coop.$coop/paths';
 import { Notice } from '~/routes/coop.$coop/notice';

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { listCooperativeProducts, type ProductStatus } from '~/models/products.server';
 import { requirePortalAccess } from '~/routes/coop.$coop/access.server';
 import { productPath } from '~/routes/coop.$coop/paths';

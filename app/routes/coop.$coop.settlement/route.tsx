@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { settleSucceededRefunds } from '~/models/refunds.server';
 import { chinaDay, defaultPeriod, isDay, ledgerCsv, ledgerTotals, listLedger, type LedgerPeriod } from '~/models/settlement.server';
 import { requirePortalAccess } from '~/routes/coop.$coop/access.server';

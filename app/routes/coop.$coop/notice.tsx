@@ -1,5 +1,5 @@
 import { useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 /** Notices the portal shows after a redirect (`?notice=<key>`); unknown keys show nothing. */
 export const NOTICES = ['created', 'saved', 'published', 'unpublished', 'archived', 'restored', 'variantAdded', 'variantSaved', 'stockAdjusted', 'imageAdded', 'imageDeleted', 'imageMoved', 'stalledDeclared', 'stalledCleared', 'imported'] as const;

@@ -1,6 +1,6 @@
 /** The product's own fields, shared by the new-product and edit forms. */
 import { getInputProps, getSelectProps, getTextareaProps, type FieldMetadata } from '@conform-to/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { ErrorList, Field, TextareaField } from '~/components/forms';
 
 export interface ProductFormChoices {

@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { NavLink, Outlet, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
 import styles from '~/styles/coop.css';
 import { requirePortalAccess } from './access.server';

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction, type LinksFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useLocation } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import adminStyles from '~/styles/admin.css';
 import { acceptInvitation, findInvitationByToken, maskContact } from '~/models/cooperatives.server';
 import { getOptionalUser, requireUser } from '~/utils/auth.server';

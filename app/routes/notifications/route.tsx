@@ -1,6 +1,6 @@
 import { redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { countNotifications, listNotifications, markRead, NOTIFICATIONS_PAGE_SIZE } from '~/models/notifications.server';
 import reportsStyles from '~/styles/reports.css';

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { CLAIM_MAX_PHOTOS, CLAIM_PHOTO_MAX_BYTES, CLAIM_REASONS, fileClaim, getClaimableParts } from '~/models/claims.server';
 import { requireUser } from '~/utils/auth.server';

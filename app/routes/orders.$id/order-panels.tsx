@@ -1,5 +1,5 @@
 import { Link } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { formatFen } from '~/utils/money';
 
 const chinaClock = new Intl.DateTimeFormat('en-CA', {

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useSearchParams, Outlet } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { resolveVisitorCart } from '~/models/cart.server';
 import { startOnlinePayment } from '~/models/checkout.server';
 import { canViewOrder, getOrderDetail, orderTimeline } from '~/models/orders.server';

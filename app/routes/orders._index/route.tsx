@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { parsePageParam } from '~/models/catalog.server';
 import { countUserOrders, listUserOrders } from '~/models/orders.server';
 import catalogStyles from '~/styles/catalog.css';

@@ -1,5 +1,5 @@
 import type { MetaFunction } from '@remix-run/node';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 
 export const meta: MetaFunction = () => [{ title: '隐私政策 · 地标助农' }];
 

@@ -1,5 +1,5 @@
 import { Form } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import type { ProductPage } from '~/models/catalog.server';
 import { formatFen } from '~/utils/money';
 

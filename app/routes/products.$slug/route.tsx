@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaDescriptor, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { GiBadge } from '~/components/gi-badge';
 import { StalledBadge } from '~/components/product-card';
 import { DelayNotice, delayNoticeLinks } from '~/components/delay-notice';

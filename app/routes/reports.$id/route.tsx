@@ -2,7 +2,7 @@ import { type SubmissionResult } from '@conform-to/react';
 import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import {
   addReportComment,

@@ -1,6 +1,6 @@
 /** Small pieces shared by the report pages, the coordinator board and the notifications page. */
 import { useId, type ReactNode, type SelectHTMLAttributes } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { ErrorList, type ListOfErrors } from '~/components/forms';
 
 export interface SelectOption {

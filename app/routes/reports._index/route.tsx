@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { listMyReports, MY_REPORTS_PAGE_SIZE, type MyReportsScope } from '~/models/reports.server';
 import reportsStyles from '~/styles/reports.css';
 import { requireUser } from '~/utils/auth.server';

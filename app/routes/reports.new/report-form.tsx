@@ -1,6 +1,6 @@
 import { getCollectionProps, getFormProps, getInputProps, getSelectProps, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react';
 import { Form } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import type { z } from 'zod';
 import { ErrorList, Field, FormErrors, TextareaField } from '~/components/forms';
 import { SelectField, type SelectGroup } from '../reports.$id/ui';

@@ -4,7 +4,7 @@ import { type SubmissionResult } from '@conform-to/react';
 import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { chinaDate } from '~/models/catalog.server';
 import {
   defaultFilingProvince,

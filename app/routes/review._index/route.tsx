@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Link, useLoaderData, useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { listPendingCooperativesForReviewer } from '~/models/cooperatives.server';
 import { listAuthorizationsForReviewer } from '~/models/gi-authorizations.server';
 import { DateTime, Notice } from '../admin/ui';

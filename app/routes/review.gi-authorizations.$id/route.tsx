@@ -2,7 +2,7 @@ import { getFormProps, getTextareaProps, useForm, type SubmissionResult } from '
 import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useSearchParams } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { FormErrors, TextareaField } from '~/components/forms';
 import { emailBaseUrl } from '~/models/cooperatives.server';

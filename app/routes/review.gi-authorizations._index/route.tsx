@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { listAuthorizationsForReviewer, type AuthorizationStatus } from '~/models/gi-authorizations.server';
 import { DateTime, SelectField, StatusBadge } from '../admin/ui';
 import { requireReviewer } from '../review/access.server';

@@ -3,7 +3,7 @@
  * without JavaScript. Values beyond the first few fold into a native <details>.
  */
 import { Link } from '@remix-run/react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { useGiKindLabel } from '~/components/gi-badge';
 import type { FacetValue, SearchFacets } from '~/utils/search/types';
 import { searchHref, type FilterName, type SearchParams } from './search-params';

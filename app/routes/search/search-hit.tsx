@@ -5,7 +5,7 @@
  */
 import { Link } from '@remix-run/react';
 import { Fragment } from 'react';
-import { useTranslation } from 'react-i18next';
+import { useTranslation } from '~/utils/use-translation';
 import { GiBadge } from '~/components/gi-badge';
 import { StalledBadge } from '~/components/product-card';
 import type { ProductCard } from '~/models/catalog.server';

@@ -65,8 +65,10 @@ function dayToIsoDate(day: number): string {
 /**
  * PostgreSQL moves a value out of line only when its row is longer than about 2 kB
  * (TOAST_TUPLE_THRESHOLD; toast_tuple_target, 128 on this table, is how far it then shrinks the
- * row). Written with each row and cleared right after, these 2 kB of spaces make every row long
- * enough, so `tokens` (storage EXTERNAL) goes out of line and a row stays about 110 bytes.
+ * row). Written with each new row and cleared right after, these 2 kB of spaces make the row long
+ * enough, so `tokens` (storage EXTERNAL) goes out of line and a row stays about 110 bytes. (A
+ * fresh load thus writes each row twice and leaves the table half empty until later writes
+ * reuse the space; scans read only the pages that hold matches.)
  */
 const TOAST_PAD = sql`repeat(' ', 2048)`;
 
@@ -121,12 +123,13 @@ export async function writeSearchRows(db: Db, documents: readonly SearchDocument
           minPriceFen: sql`excluded.min_price_fen`,
           publishedAt: sql`excluded.published_at`,
           updatedAt: sql`excluded.updated_at`,
-          toastPad: sql`excluded.toast_pad`,
+          // A row already holding an out-of-line value goes through the toaster on every update:
+          // a replaced row needs no pad.
+          toastPad: sql`NULL`,
         },
       });
-    // The rows are toasted now (tokens out of line); the pad has done its work. Clearing it keeps
-    // tokens where they are: a row that already holds an out-of-line value goes through the
-    // toaster on every update.
+    // New rows are toasted now (tokens out of line); the pad has done its work. Clearing it keeps
+    // tokens where they are, for the reason above.
     await db.execute(
       sql`UPDATE search_documents SET toast_pad = NULL WHERE product_id = ANY(${`{${rows.map((r) => r.productId).join(',')}}`}::int[]) AND toast_pad IS NOT NULL`,
     );
