@@ -9,9 +9,11 @@
  * the benchmark creates its own, LC_CTYPE C.UTF-8 from template0, and drops it afterwards).
  * Other options: --runs N (timed passes over the query mix, default 15), --seed N,
  * --tokens-statistics N (ALTER … SET STATISTICS on search_documents.tokens before ANALYZE, to
- * measure that setting), --cpu (also report CPU time per search, server plus client: on a busy
- * machine wall-clock latency mostly measures the wait for a core), --keep (leave the database
- * in place and print its URL), --reuse URL (time an already loaded database instead of building one).
+ * measure that setting), --cpu (also report CPU time per search, server plus client, and the two
+ * apart: on a busy machine wall-clock latency mostly measures the wait for a core), --keep (leave
+ * the database in place and print its URL), --reuse URL (time an already loaded database instead
+ * of building one: `--keep` once, then `--reuse` while changing the adapter; apply new migrations
+ * to it by hand).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -103,7 +105,10 @@ async function describeCatalog(database: Database) {
           (SELECT count(*)::int FROM search_documents) AS listed,
           (SELECT count(DISTINCT title)::int FROM products) AS distinct_titles,
           pg_size_pretty(pg_relation_size('search_documents')) AS heap,
+          (SELECT relpages FROM pg_class WHERE oid = 'search_documents'::regclass) AS heap_pages,
+          pg_size_pretty(pg_relation_size((SELECT reltoastrelid FROM pg_class WHERE oid = 'search_documents'::regclass))) AS toast,
           pg_size_pretty(pg_relation_size('search_documents_tokens_idx')) AS gin,
+          pg_size_pretty(pg_relation_size('search_documents_stalled_tokens_idx')) AS stalled_gin,
           (SELECT round(avg(pg_column_size(tokens)))::int FROM search_documents) AS avg_tokens_bytes,
           (SELECT round(avg(length(tokens)))::int FROM search_documents) AS avg_lexemes`,
   );
@@ -180,14 +185,31 @@ async function measureCpu(database: Database, url: string | undefined, work: { t
       await fn();
       return clock() - start;
     };
+    const clientClock = cpuClock(null);
     for (const w of work) await search.search(w.query);
     const samples: Sample[] = [];
+    const split = { server: { plain: [] as number[], facets: [] as number[] }, client: { plain: [] as number[], facets: [] as number[] } };
     for (let run = 0; run < runs; run += 1) {
       for (const w of work) {
+        const clientStart = clientClock();
         const adapterMs = await cpu(() => search.search(w.query));
+        const clientMs = clientClock() - clientStart;
+        split.client[w.facets ? 'facets' : 'plain'].push(clientMs);
+        split.server[w.facets ? 'facets' : 'plain'].push(adapterMs - clientMs);
         const baselineMs = w.facets ? null : await cpu(() => queryRows(db, BASELINE(w.query.q)));
         samples.push({ type: w.type, facets: w.facets, adapterMs, baselineMs });
       }
+    }
+    if (single) {
+      const line = (label: string, values: number[]) => {
+        const { p50, p95 } = summarize(values);
+        return `${label} p50 ${formatMs(p50)} p95 ${formatMs(p95)}`;
+      };
+      console.log(
+        `\nCPU per search, split (PostgreSQL backend / this process — which includes waking up for the reply):\n` +
+          `  without facets: ${line('server', split.server.plain)}; ${line('client', split.client.plain)}\n` +
+          `  with facets:    ${line('server', split.server.facets)}; ${line('client', split.client.facets)}`,
+      );
     }
     return samples;
   } finally {
