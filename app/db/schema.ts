@@ -870,13 +870,13 @@ export const searchDocuments = pgTable(
     categorySlug: text('category_slug').notNull(),
     regionCode: char('region_code', { length: 6 }).notNull(),
     title: text('title').notNull(),
-    /** Stored out of line (TOAST): a row is about 110 bytes. See migration 0005 and toastPad. */
+    /** Stored out of line (TOAST): a row is 110–145 bytes. See migration 0005 and toastPad. */
     tokens: tsvector('tokens').notNull(),
     /**
-     * Written with every new row and cleared by the next statement (writeSearchRows): 2 kB of
-     * spaces make the row long enough for PostgreSQL to toast it, so `tokens` moves out of line —
-     * the count and facet scans of a search read every matching row (see postgres.server.ts).
-     * Null at rest.
+     * Written with every new row (writeSearchRows): 2 kB of spaces make the row long enough for
+     * PostgreSQL to toast it, so `tokens` moves out of line — the count and facet scans of a
+     * search read every matching row (see postgres.server.ts). Compressed in place to 35 bytes;
+     * null once the row has been replaced.
      */
     toastPad: text('toast_pad'),
   },
