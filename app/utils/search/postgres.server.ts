@@ -15,8 +15,8 @@
  *   tsvector inline, 7 to a page, so 湖北's 24,000 matches touched 11,500 of 13,000 pages. The
  *   tsvector is now stored out of line (migrations 0005, 0006; TOAST_PAD below): a row is 110–145
  *   bytes, facet columns first, 2,200 pages in all. Matching never reads it back — a GIN match on
- *   a tsquery without weights
- *   needs no recheck — as long as tokens are only ever tested by a GIN index scan: reading a
+ *   a tsquery without weights needs no recheck — as long as tokens are only ever tested by a GIN
+ *   index scan: reading a
  *   tsvector back from TOAST costs about 5 µs a row, and a plan that tests the rows of a btree
  *   index (a filter's, or the urgency index walked in order) one by one took 350 ms.
  * - So a search with words runs in database functions (search_documents_find, _facets, _suggest;
