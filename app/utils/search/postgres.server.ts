@@ -16,9 +16,9 @@
  *   tsvector is now stored out of line (migrations 0005, 0006; TOAST_PAD below): a row is 110–145
  *   bytes, facet columns first, 2,200 pages in all. Matching never reads it back — a GIN match on
  *   a tsquery without weights needs no recheck — as long as tokens are only ever tested by a GIN
- *   index scan: reading a
- *   tsvector back from TOAST costs about 5 µs a row, and a plan that tests the rows of a btree
- *   index (a filter's, or the urgency index walked in order) one by one took 350 ms.
+ *   index scan: reading a tsvector back from TOAST costs about 5 µs a row, and a plan that tests
+ *   the rows of a btree index (a filter's, or the urgency index walked in order) one by one took
+ *   350 ms.
  * - So a search with words runs in database functions (search_documents_find, _facets, _suggest;
  *   migration 0005) whose planner settings allow no other plan, and whose statements are planned
  *   once per connection and kept (a search used to spend more time planning than running). One
