@@ -150,7 +150,7 @@ export function guardPostgresClient(create: () => Sql, options: GuardOptions = {
       });
   }
 
-  const unsafe = (...args: unknown[]) => retrying(() => current.unsafe as unknown as Variadic<PendingQueryLike>, preparing(args), checkBlocked);
+  const unsafe = (...args: unknown[]) => retrying(() => current.unsafe as unknown as Variadic<PendingQueryLike>, args, checkBlocked);
   const begin = async (...args: unknown[]) => {
     const fn = args.pop() as Callback;
     for (let attempt = 1; ; attempt += 1) {
@@ -178,25 +178,6 @@ export function guardPostgresClient(create: () => Sql, options: GuardOptions = {
       await Promise.all([current.end(endOptions), ...retiring]);
     },
   };
-}
-
-/** Statements longer than this, or with more parameters, are not kept prepared (multi-row inserts). */
-const PREPARE_MAX_LENGTH = 16_384;
-const PREPARE_MAX_PARAMETERS = 100;
-
-/**
- * drizzle sends every query unprepared (`prepare: false`), so PostgreSQL parses and plans it on
- * each run: for the product page's main query planning took longer than running it. Queries with
- * parameters become named prepared statements instead (postgres.js keeps them per connection,
- * keyed by text and parameter types), so each connection parses a query once and PostgreSQL may
- * switch to a cached generic plan. Long or many-parameter statements (batch inserts, whose text
- * varies with the row count) stay unprepared so the per-connection cache stays small.
- */
-export function preparing(args: unknown[]): unknown[] {
-  const [text, parameters, options] = args;
-  if (typeof text !== 'string' || !Array.isArray(parameters) || parameters.length === 0) return args;
-  if (text.length > PREPARE_MAX_LENGTH || parameters.length > PREPARE_MAX_PARAMETERS) return args;
-  return [text, parameters, { ...(options as object | undefined), prepare: true }];
 }
 
 /**
@@ -272,7 +253,7 @@ function guardScope(tx: TransactionSql, state: TransactionState): TransactionSql
     const pending: PendingQueryLike = { values: () => pending, then: (onFulfilled, onRejected) => fail().then(onFulfilled, onRejected) };
     return pending;
   };
-  const unsafe = (...args: unknown[]) => (state.lost ? lostQuery() : (tx.unsafe as Variadic<unknown>)(...preparing(args)));
+  const unsafe = (...args: unknown[]) => (state.lost ? lostQuery() : (tx.unsafe as Variadic<unknown>)(...args));
   const savepoint = (...args: unknown[]) => {
     const fn = args.pop() as Callback;
     return (tx.savepoint as Variadic<Promise<unknown>>)(...args, (sp: TransactionSql) => runGuarded(fn, guardScope(sp, state), state));

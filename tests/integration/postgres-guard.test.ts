@@ -193,37 +193,3 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a killed PostgreSQL connection 
     await expectRecovered();
   });
 });
-
-describe('prepared statements', () => {
-  it('prepares queries with parameters, and leaves parameterless, long and many-parameter ones unprepared', async () => {
-    const { preparing } = await import('~/utils/postgres-guard.server');
-    expect(preparing(['select $1', [1]])).toEqual(['select $1', [1], { prepare: true }]);
-    expect(preparing(['select $1', [1], { prepare: false }])).toEqual(['select $1', [1], { prepare: true }]);
-    expect(preparing(['begin', []])).toEqual(['begin', []]);
-    expect(preparing(['select 1'])).toEqual(['select 1']);
-    const many = Array.from({ length: 101 }, (_, i) => i);
-    expect(preparing(['insert …', many])).toEqual(['insert …', many]);
-    expect(preparing([`select $1 ${' '.repeat(20_000)}`, [1]])[2]).toBeUndefined();
-  });
-});
-
-describe.skipIf(!process.env.TEST_DATABASE_URL)('prepared statements on PostgreSQL (needs TEST_DATABASE_URL)', () => {
-  it('parses a query once per connection, in and out of transactions', async () => {
-    const database = await createTestDatabase('postgres', { maxConnections: 1 });
-    const app = await openDatabase({ driver: 'postgres', url: database.url!, maxConnections: 1 });
-    try {
-      for (let i = 0; i < 3; i += 1) {
-        expect(await queryRows<{ n: number }>(app.db, sql`SELECT ${i}::int AS n /* prepared-marker */`)).toEqual([{ n: i }]);
-        await app.db.transaction(async (tx) => {
-          expect(await queryRows<{ n: number }>(tx, sql`SELECT ${i}::int + 1 AS n /* prepared-marker-tx */`)).toEqual([{ n: i + 1 }]);
-        });
-      }
-      // One connection: the statements it prepared are visible to it.
-      const rows = await queryRows<{ statement: string }>(app.db, sql`SELECT statement FROM pg_prepared_statements WHERE statement LIKE ${'%prepared-marker%'}`);
-      expect(rows.map((r) => r.statement).sort()).toEqual(['SELECT $1::int + 1 AS n /* prepared-marker-tx */', 'SELECT $1::int AS n /* prepared-marker */']);
-    } finally {
-      await app.close();
-      await database.destroy();
-    }
-  });
-});
