@@ -132,7 +132,8 @@ async function runPrimary(workerCount) {
   cluster.on('exit', (worker, code, signal) => {
     const running = Object.keys(cluster.workers ?? {}).length;
     if (stopping) {
-      if (running === 0) process.exit(0);
+      // 1 when a worker failed to start (set below), else 0.
+      if (running === 0) process.exit(process.exitCode ?? 0);
       return;
     }
     if (!worker.listened) {
