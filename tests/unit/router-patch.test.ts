@@ -13,13 +13,7 @@ const require = createRequire(import.meta.url);
 const routerPath = require.resolve('@remix-run/router');
 const router = require(routerPath) as typeof import('@remix-run/router');
 
-interface TestRoute {
-  id: string;
-  path?: string;
-  index?: boolean;
-  caseSensitive?: boolean;
-  children?: TestRoute[];
-}
+type TestRoute = import('@remix-run/router').AgnosticRouteObject & { id: string; children?: TestRoute[] };
 
 /** A tree like Remix's: a pathless root, index routes, static beside dynamic, optional and splat segments. */
 function routeTree(): TestRoute[] {
