@@ -24,8 +24,31 @@ export function useTranslation(): Translation {
   const i18n = useContext(I18nContext)?.i18n ?? getI18n();
   let translation = translations.get(i18n);
   if (!translation) {
-    translation = { t: i18n.t.bind(i18n) as I18n['t'], i18n };
+    translation = { t: typeof document === 'undefined' ? memoizedT(i18n) : (i18n.t.bind(i18n) as I18n['t']), i18n };
     translations.set(i18n, translation);
   }
   return translation;
+}
+
+/**
+ * On the server each instance holds every namespace of one language and never changes
+ * (~/utils/i18n), so a key without options always gives the same text: a page makes a few
+ * hundred such calls, each a full i18next lookup (≈1 ms of a product page's CPU). Calls with
+ * options (interpolation, plurals, another namespace) go to i18next. Not in the browser, whose
+ * instances gain namespaces on navigation.
+ */
+function memoizedT(i18n: I18n): I18n['t'] {
+  const texts = new Map<string, string>();
+  const t = (key: unknown, ...rest: unknown[]) => {
+    if (rest.length === 0 && typeof key === 'string') {
+      let text = texts.get(key);
+      if (text === undefined) {
+        text = i18n.t(key);
+        texts.set(key, text);
+      }
+      return text;
+    }
+    return (i18n.t as unknown as (...args: unknown[]) => unknown).call(i18n, key, ...rest);
+  };
+  return t as unknown as I18n['t'];
 }
