@@ -99,3 +99,29 @@ describe('the patched route matcher', () => {
     expect(router.matchPath({ path: '/coop/:coop', caseSensitive: true, end: false }, '/COOP/b')).toBeNull();
   });
 });
+
+describe('the patched Remix server routes (patches/@remix-run+react+*.patch)', () => {
+  // The server render's route objects, from the CommonJS build the server loads.
+  const routes = require(require.resolve('@remix-run/react/dist/routes.js')) as {
+    createServerRoutes: (manifest: object, modules: Record<string, object>, future: object, isSpaMode: boolean) => TestRoute[];
+  };
+  const manifest = { root: { id: 'root', path: '' }, about: { id: 'about', parentId: 'root', path: 'about' } };
+  const modules = { root: { default: () => null }, about: { default: () => null } };
+  const future = {};
+
+  it('builds the routes once per manifest while the modules stay the same', () => {
+    const first = routes.createServerRoutes(manifest, modules, future, false);
+    expect(routes.createServerRoutes(manifest, { ...modules }, future, false)).toBe(first);
+    expect(first[0]!.children![0]!.path).toBe('about');
+  });
+
+  it('builds them again when a module, the future flags or SPA mode differ', () => {
+    const first = routes.createServerRoutes(manifest, modules, future, false);
+    const changed = { ...modules, about: { default: () => 'new' } };
+    const rebuilt = routes.createServerRoutes(manifest, changed, future, false);
+    expect(rebuilt).not.toBe(first);
+    expect((rebuilt[0]!.children![0] as { Component?: unknown }).Component).toBe(changed.about.default);
+    expect(routes.createServerRoutes(manifest, changed, {}, false)).not.toBe(rebuilt);
+    expect(routes.createServerRoutes(manifest, changed, future, true)).not.toBe(rebuilt);
+  });
+});
