@@ -1,8 +1,10 @@
 /**
- * patches/@remix-run+router+*.patch: the server's route matching keeps flattened, ranked branches
- * per route array and per route-tree shape, and compiled path patterns per pattern. These tests
- * hold the patched matcher to the router's documented ranking, and check that a cached shape
- * never hands back another array's route objects.
+ * Our patches to Remix's server code (patches/, applied by patch-package on install):
+ * - @remix-run/router: route matching keeps flattened, ranked branches per route array and per
+ *   route-tree shape, compiled path patterns per pattern, and the branch a pathname matched.
+ *   These tests hold the patched matcher to the router's documented ranking, and check that a
+ *   cached shape never hands back another array's route objects.
+ * - @remix-run/react: the server render's route objects are built once per manifest and modules.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
