@@ -76,6 +76,17 @@ describe('the storefront on embedded PGlite', () => {
     expect(res.headers.get('cache-control')).toMatch(/max-age=31536000.*immutable/);
     const page = await fetch(`${server.url}/`, { headers: { 'Accept-Encoding': 'gzip' } });
     expect(page.headers.get('content-encoding')).toBe('gzip');
+    // public/'s other files are served with an hour's cache; a missing one and a missing asset are the app's 404 page.
+    const favicon = await fetch(`${server.url}/favicon.svg`);
+    expect(favicon.status).toBe(200);
+    expect(favicon.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(favicon.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(await favicon.text()).toContain('<svg');
+    for (const missing of ['/favicon.png', '/build/_assets/missing-0000.css']) {
+      const res = await fetch(`${server.url}${missing}`);
+      expect(res.status, missing).toBe(404);
+      expect(await res.text(), missing).toContain('<html');
+    }
   });
 });
 
