@@ -76,6 +76,10 @@ describe('the storefront on embedded PGlite', () => {
     expect(res.headers.get('cache-control')).toMatch(/max-age=31536000.*immutable/);
     const page = await fetch(`${server.url}/`, { headers: { 'Accept-Encoding': 'gzip' } });
     expect(page.headers.get('content-encoding')).toBe('gzip');
+    // Below compression's threshold (its length is known): sent as it is.
+    const live = await fetch(`${server.url}/livez`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(live.headers.get('content-encoding')).toBeNull();
+    expect(await live.text()).toBe('ok');
     // public/'s other files are served with an hour's cache; a missing one and a missing asset are the app's 404 page.
     const favicon = await fetch(`${server.url}/favicon.svg`);
     expect(favicon.status).toBe(200);
