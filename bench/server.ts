@@ -15,7 +15,7 @@
  *    with autocannon, --connections (32) connections, --duration seconds per route after an untimed
  *    warm-up (the same requests one at a time for --warmup seconds, at least two):
  *      static file   GET /favicon.svg (express.static: no Remix, no database; compressed per response)
- *      ceiling       GET /healthz (a Remix resource route: a ping and a job-backlog query), before and after
+ *      ceiling       GET /livez (the cheapest Remix route: a resource route that touches nothing), before and after
  *      zone          GET /
  *      product hot   GET /products/zigui-qicheng-5kg-gift-box
  *      product 1k    GET /products/<slug> over 1,000 listed products, each connection in its own order
@@ -291,7 +291,7 @@ function pageRoutes(targets: Targets): RouteSpec[] {
   ];
 }
 
-const CEILING: RouteSpec = { route: 'ceiling /healthz', expectedStatus: 200, requestsFor: () => [{ method: 'GET', path: '/healthz' }] };
+const CEILING: RouteSpec = { route: 'ceiling /livez', expectedStatus: 200, requestsFor: () => [{ method: 'GET', path: '/livez' }] };
 /** A file from express.static on the same server: no Remix, no database (but helmet and per-response compression). */
 const STATIC: RouteSpec = { route: 'static file', expectedStatus: 200, requestsFor: () => [{ method: 'GET', path: '/favicon.svg' }] };
 
@@ -526,7 +526,7 @@ function printResults(runs: RouteRun[], memories: ServerMemory[]) {
     ),
   );
   log('\n"solo ms" is the median latency of the sequential warm-up requests (one at a time, after the first);');
-  log('"bad" counts unexpected statuses, connection errors and timeouts; "×ceiling" is req/s over the mean of the two /healthz runs,');
+  log('"bad" counts unexpected statuses, connection errors and timeouts; "×ceiling" is req/s over the mean of the two /livez runs,');
   log('"×static" over the static file (/favicon.svg: express.static, no Remix, no database, but compressed per request);');
   log('"srv CPU %" is the server process\'s CPU time over the run (100 = one core), "CPU ms/req" the same per answered request');
   log('(database server CPU not included); "load" is the 1-minute load average when the run started.\n');
