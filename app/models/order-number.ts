@@ -5,6 +5,7 @@
  * or typed into a bank's remark field. Six characters give about 10⁹ per day; the unique index
  * catches the rare collision and checkout draws again.
  */
+import { chinaDate } from '~/utils/dates';
 
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ';
 const SUFFIX_LENGTH = 6;
@@ -12,7 +13,7 @@ const SUFFIX_LENGTH = 6;
 export const ORDER_NUMBER_PATTERN = /^DB\d{8}-[2-9A-HJKMNP-TV-Z]{6}$/;
 
 export function chinaDateDigits(now: Date): string {
-  return now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }).replaceAll('-', '');
+  return chinaDate(now).replaceAll('-', '');
 }
 
 /** A fresh order number for a checkout at `now`; `randomBytes` is for tests. */

@@ -21,6 +21,7 @@ import {
   stalledStocks,
   type Product,
 } from '~/db/schema';
+import { chinaDate } from '~/utils/dates';
 import type { Db } from '~/utils/db.server';
 import { deleteImageUpload, storeImageUpload } from '~/utils/uploads.server';
 import { listAuditEvents, recordAudit } from './audit.server';
@@ -113,10 +114,6 @@ function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction((tx) => work(tx as unknown as Db));
 }
 
-/** Today's calendar date in China, as `date` columns hold it. */
-export function chinaToday(now: Date): string {
-  return now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-}
 
 // ---------------------------------------------------------------- cooperatives (portal view)
 export interface PortalCooperative {
@@ -756,7 +753,7 @@ export interface StalledStockInput {
  * before no earlier than today and not before `since`.
  */
 export async function declareStalledStock(db: Db, ctx: WriteContext, cooperativeId: number, productId: number, input: StalledStockInput): Promise<void> {
-  const today = chinaToday(ctx.now);
+  const today = chinaDate(ctx.now);
   const problems: ProductProblem[] = [];
   if (input.since > today) problems.push({ field: 'since', code: 'invalid_dates' });
   if (input.sellBefore < today || input.sellBefore < input.since) problems.push({ field: 'sellBefore', code: 'invalid_dates' });

@@ -6,7 +6,6 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cooperatives, geographicalIndications, giAuthorizations, logisticsReports, products, productVariants, reportProducts, stalledStocks } from '~/db/schema';
 import {
-  chinaDate,
   countListedProducts,
   countProductsByProvince,
   getCooperativeShop,
@@ -21,6 +20,7 @@ import {
 } from '~/models/catalog.server';
 import { DEMO_COOPERATIVES, DEMO_PRODUCTS } from '~/models/demo-data.server';
 import { seedDemoData } from '~/models/demo-seed.server';
+import { chinaDate } from '~/utils/dates';
 import type { Db } from '~/utils/db.server';
 import { describeEachDriver } from '../setup/db';
 

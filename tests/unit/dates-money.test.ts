@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { daysUntil } from '~/utils/dates';
+import { chinaDate, daysUntil } from '~/utils/dates';
 import { formatFen } from '~/utils/money';
 
 describe('daysUntil (China time)', () => {
@@ -20,6 +20,24 @@ describe('daysUntil (China time)', () => {
         expect(daysUntil(target, now)).toBe(offset);
       }),
       { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('chinaDate', () => {
+  it("gives China's calendar day, which starts at 16:00 UTC", () => {
+    expect(chinaDate(new Date('2020-02-13T15:59:59.999Z'))).toBe('2020-02-13');
+    expect(chinaDate(new Date('2020-02-13T16:00:00Z'))).toBe('2020-02-14');
+    expect(chinaDate(new Date('2020-12-31T16:00:00Z'))).toBe('2021-01-01');
+    expect(chinaDate(new Date('2020-02-28T16:30:00Z'))).toBe('2020-02-29');
+  });
+
+  it('agrees with the time-zone database for any instant since China stopped daylight saving (1991)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1992-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), (date) => {
+        expect(chinaDate(date)).toBe(date.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' }));
+      }),
+      { seed: 20200214, numRuns: 2000 },
     );
   });
 });

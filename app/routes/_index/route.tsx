@@ -1,9 +1,9 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
+import { chinaDate } from '~/utils/dates';
 import { useTranslation } from '~/utils/use-translation';
 import { Pagination, ProductGrid } from '~/components/product-card';
 import {
-  chinaDate,
   countListedProducts,
   countProductsByProvince,
   listGisWithProducts,

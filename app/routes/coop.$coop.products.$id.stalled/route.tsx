@@ -5,7 +5,8 @@ import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { Field, FormErrors, TextareaField } from '~/components/forms';
-import { chinaToday, clearStalledStock, declareStalledStock } from '~/models/products.server';
+import { clearStalledStock, declareStalledStock } from '~/models/products.server';
+import { chinaDate } from '~/utils/dates';
 import { requirePortalProduct } from '~/routes/coop.$coop/access.server';
 import { productPath } from '~/routes/coop.$coop/paths';
 import { replyWithRefusal } from '~/routes/coop.$coop/form-errors.server';
@@ -40,8 +41,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const s = detail.stalled;
   return {
     open: Boolean(s),
-    today: chinaToday(context.app.now()),
-    defaults: s ? { quantity: String(s.quantity), unit: s.unit, since: s.since, sellBefore: s.sellBefore, reason: s.reason } : { unit: 'kg', since: chinaToday(context.app.now()) },
+    today: chinaDate(context.app.now()),
+    defaults: s ? { quantity: String(s.quantity), unit: s.unit, since: s.since, sellBefore: s.sellBefore, reason: s.reason } : { unit: 'kg', since: chinaDate(context.app.now()) },
   };
 }
 

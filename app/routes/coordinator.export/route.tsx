@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { attachmentDisposition, exportBoardCsv, getBoardScope, parseBoardFilter } from '~/models/report-board.server';
-import { chinaDate } from '~/models/catalog.server';
+import { chinaDate } from '~/utils/dates';
 import { createI18n } from '~/utils/i18n';
 import { getLocale } from '~/utils/locale.server';
 import { canUseCoordinatorDesk, requireUserWith } from '~/utils/permissions.server';

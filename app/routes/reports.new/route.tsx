@@ -5,7 +5,7 @@ import { parseWithZod } from '~/utils/parse-form';
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
-import { chinaDate } from '~/models/catalog.server';
+import { chinaDate } from '~/utils/dates';
 import {
   defaultFilingProvince,
   fileReport,
