@@ -32,23 +32,43 @@ export function useTranslation(): Translation {
 
 /**
  * On the server each instance holds every namespace of one language and never changes
- * (~/utils/i18n), so a key without options always gives the same text: a page makes a few
- * hundred such calls, each a full i18next lookup (≈1 ms of a product page's CPU). Calls with
- * options (interpolation, plurals, another namespace) go to i18next. Not in the browser, whose
- * instances gain namespaces on navigation.
+ * (~/utils/i18n), so a key with the same options always gives the same text: a page makes a few
+ * hundred calls, each a full i18next lookup (with interpolation and plural rules when options are
+ * given: ≈1 ms of a product page's CPU). Remembered per key and, for options whose values are all
+ * strings, numbers or booleans, per options; anything else goes to i18next each time. Not in the
+ * browser, whose instances gain namespaces on navigation.
  */
-function memoizedT(i18n: I18n): I18n['t'] {
+const MAX_REMEMBERED = 10_000;
+
+export function memoizedT(i18n: I18n): I18n['t'] {
   const texts = new Map<string, string>();
+  const translate = i18n.t.bind(i18n) as unknown as (...args: unknown[]) => unknown;
   const t = (key: unknown, ...rest: unknown[]) => {
-    if (rest.length === 0 && typeof key === 'string') {
-      let text = texts.get(key);
-      if (text === undefined) {
-        text = i18n.t(key);
-        texts.set(key, text);
-      }
-      return text;
+    if (typeof key !== 'string' || rest.length > 1) return translate(key, ...rest);
+    let memoKey = key;
+    if (rest.length === 1) {
+      const options = rest[0];
+      if (!isPlainOptions(options)) return translate(key, ...rest);
+      memoKey = `${key}\u0000${JSON.stringify(options)}`;
     }
-    return (i18n.t as unknown as (...args: unknown[]) => unknown).call(i18n, key, ...rest);
+    let text = texts.get(memoKey);
+    if (text === undefined) {
+      const result = translate(key, ...rest);
+      if (typeof result !== 'string') return result;
+      text = result;
+      if (texts.size >= MAX_REMEMBERED) texts.clear();
+      texts.set(memoKey, text);
+    }
+    return text;
   };
   return t as unknown as I18n['t'];
+}
+
+function isPlainOptions(options: unknown): options is Record<string, string | number | boolean> {
+  if (options === null || typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) return false;
+  for (const value of Object.values(options)) {
+    const type = typeof value;
+    if (type !== 'string' && type !== 'number' && type !== 'boolean') return false;
+  }
+  return true;
 }
