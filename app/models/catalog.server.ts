@@ -21,6 +21,7 @@ import {
   type GiKind,
 } from '~/db/schema';
 import type { Db } from '~/utils/db.server';
+import { preparedQuery } from '~/utils/prepared.server';
 
 export interface ProductCard {
   id: number;
@@ -324,25 +325,22 @@ function regionPathNames(...names: (string | null)[]): string[] {
   return names.filter((n, i, all): n is string => Boolean(n) && all.indexOf(n) === i);
 }
 
-/** The protected areas of the given GIs, each region with its ancestry names. */
-async function listProtectedAreas(db: Db, giIds: number[]): Promise<Map<number, AreaRegion[]>> {
-  const areas = new Map<number, AreaRegion[]>();
-  if (giIds.length === 0) return areas;
+const protectedAreaRows = preparedQuery((db) => {
   const parent = alias(regions, 'parent');
-  const rows = await db
-    .select({ giId: giProtectedAreas.giId, code: regions.code, name: regions.name, parentName: parent.name, provinceName: provinces.name })
+  return db
+    .select({ code: regions.code, name: regions.name, parentName: parent.name, provinceName: provinces.name })
     .from(giProtectedAreas)
     .innerJoin(regions, eq(regions.code, giProtectedAreas.regionCode))
     .leftJoin(parent, eq(parent.code, regions.parentCode))
     .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
-    .where(inArray(giProtectedAreas.giId, giIds))
+    .where(eq(giProtectedAreas.giId, sql.placeholder('giId')))
     .orderBy(asc(regions.code));
-  for (const r of rows) {
-    const list = areas.get(r.giId) ?? [];
-    list.push({ code: r.code, path: regionPathNames(r.provinceName, r.parentName, r.name) });
-    areas.set(r.giId, list);
-  }
-  return areas;
+});
+
+/** The GI's protected area, each region with its ancestry names. */
+async function getProtectedArea(db: Db, giId: number): Promise<AreaRegion[]> {
+  const rows = await protectedAreaRows(db).execute({ giId });
+  return rows.map((r) => ({ code: r.code, path: regionPathNames(r.provinceName, r.parentName, r.name) }));
 }
 
 export async function getGiBySlug(db: Db, slug: string) {
@@ -363,8 +361,7 @@ export async function getGiBySlug(db: Db, slug: string) {
     .from(geographicalIndications)
     .where(eq(geographicalIndications.slug, slug));
   if (!gi) return null;
-  const protectedArea = (await listProtectedAreas(db, [gi.id])).get(gi.id) ?? [];
-  return { ...gi, protectedArea };
+  return { ...gi, protectedArea: await getProtectedArea(db, gi.id) };
 }
 
 const approvedFor = (giId: number) =>
@@ -413,14 +410,11 @@ export async function countGiProducts(db: Db, giId: number): Promise<number> {
 
 // ---------------------------------------------------------------- product page
 
-/**
- * Everything the product page shows, whatever the product's status: the caller decides who may
- * see an unlisted product (`listed` false).
- */
-export async function getProductPage(db: Db, slug: string) {
+// The product page's queries run on every visit: their SQL is built once per database.
+const productPageRow = preparedQuery((db) => {
   const gi = geographicalIndications;
   const parent = alias(regions, 'parent');
-  const [row] = await db
+  return db
     .select({
       id: products.id,
       slug: products.slug,
@@ -467,21 +461,37 @@ export async function getProductPage(db: Db, slug: string) {
     .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
     .leftJoin(gi, eq(gi.id, products.giId))
     .leftJoin(stalledStocks, openStalled)
-    .where(eq(products.slug, slug));
+    .where(eq(products.slug, sql.placeholder('slug')));
+});
+
+const productPageVariants = preparedQuery((db) =>
+  db
+    .select({ id: productVariants.id, spec: productVariants.spec, priceFen: productVariants.priceFen, stock: productVariants.stock })
+    .from(productVariants)
+    .where(and(eq(productVariants.productId, sql.placeholder('productId')), eq(productVariants.active, true)))
+    .orderBy(asc(productVariants.position), asc(productVariants.id)),
+);
+
+const productPageImages = preparedQuery((db) =>
+  db
+    .select({ path: productImages.path, width: productImages.width, height: productImages.height, alt: productImages.alt })
+    .from(productImages)
+    .where(eq(productImages.productId, sql.placeholder('productId')))
+    .orderBy(asc(productImages.position), asc(productImages.id)),
+);
+
+/**
+ * Everything the product page shows, whatever the product's status: the caller decides who may
+ * see an unlisted product (`listed` false).
+ */
+export async function getProductPage(db: Db, slug: string) {
+  const [row] = await productPageRow(db).execute({ slug });
   if (!row) return null;
 
-  const [variants, images, areas] = await Promise.all([
-    db
-      .select({ id: productVariants.id, spec: productVariants.spec, priceFen: productVariants.priceFen, stock: productVariants.stock })
-      .from(productVariants)
-      .where(and(eq(productVariants.productId, row.id), eq(productVariants.active, true)))
-      .orderBy(asc(productVariants.position), asc(productVariants.id)),
-    db
-      .select({ path: productImages.path, width: productImages.width, height: productImages.height, alt: productImages.alt })
-      .from(productImages)
-      .where(eq(productImages.productId, row.id))
-      .orderBy(asc(productImages.position), asc(productImages.id)),
-    listProtectedAreas(db, row.giId === null ? [] : [row.giId]),
+  const [variants, images, protectedArea] = await Promise.all([
+    productPageVariants(db).execute({ productId: row.id }),
+    productPageImages(db).execute({ productId: row.id }),
+    row.giId === null ? [] : getProtectedArea(db, row.giId),
   ]);
 
   const giPanel =
@@ -496,7 +506,7 @@ export async function getProductPage(db: Db, slug: string) {
           registrationNumber: row.giRegistrationNumber,
           registeredOn: row.giRegisteredOn,
           chinaEuList: row.giChinaEuList,
-          protectedArea: areas.get(row.giId) ?? [],
+          protectedArea,
           /** The cooperative holds an approved authorization for this GI's mark. */
           approvedUser: Boolean(row.giApprovedUser),
           /** The badge shows: approved user, origin inside the area, not revoked on the product. */

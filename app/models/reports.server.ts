@@ -11,6 +11,7 @@
  * products for the zone's urgent section.
  */
 import { and, asc, desc, eq, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import {
   associationRegions,
   associations,
@@ -34,6 +35,7 @@ import {
   type LogisticsReport,
 } from '~/db/schema';
 import { queryRows, type Db } from '~/utils/db.server';
+import { preparedQuery } from '~/utils/prepared.server';
 import { enqueueJob, type JobHandler } from '~/utils/jobs.server';
 import {
   canBeAssignedReport,
@@ -771,24 +773,40 @@ export interface DelayNotice {
   since: string;
 }
 
+type DelayNoticeWithOrigins = DelayNotice & { affectedRegionCodes: string[] };
+
+const isRegionCode = (code: string) => /^\d{6}$/.test(code);
+const originRegions = alias(regions, 'o');
+const reportRegions = alias(regions, 'rr');
+
 /**
- * Open 物流受阻 reports affecting any of the given origin regions (checkout: one per distinct
- * origin), each with the origin regions it affects. A report for a region affects that region
- * and every region below it: a report for 湖北省 or for 潜江市 affects a product from 潜江市.
+ * Open 物流受阻 reports affecting the origin regions that `origins` (a condition on `originRegions`)
+ * picks, one row per report and origin, newest report first. A report for a region affects that
+ * region and every region below it: a report for 湖北省 or for 潜江市 affects a product from 潜江市.
  */
-export async function getDelayNoticesForRegions(db: Db, regionCodes: readonly string[]): Promise<(DelayNotice & { affectedRegionCodes: string[] })[]> {
-  const codes = [...new Set(regionCodes)].filter((c) => /^\d{6}$/.test(c));
-  if (codes.length === 0) return [];
-  const rows = await queryRows<{ id: string; summary: string; cause: LogisticsCause | null; region_code: string; region_name: string; created_at: string | Date; origin: string }>(
-    db,
-    sql`select lr.id, lr.summary, lr.cause::text as cause, lr.region_code, rr.name as region_name, lr.created_at, o.code as origin
-        from ${regions} o
-        join ${logisticsReports} lr on lr.region_code in (o.code, o.parent_code, o.province_code)
-        join ${regions} rr on rr.code = lr.region_code
-        where o.code in ${codes} and lr.kind = 'logistics_blocked' and lr.status in ${[...OPEN_STATUSES]}
-        order by lr.created_at desc, lr.id`,
-  );
-  const byReport = new Map<string, DelayNotice & { affectedRegionCodes: string[] }>();
+function delayNoticeRows(db: Db, origins: SQL) {
+  return db
+    .select({
+      id: logisticsReports.id,
+      summary: logisticsReports.summary,
+      cause: logisticsReports.cause,
+      regionCode: logisticsReports.regionCode,
+      regionName: reportRegions.name,
+      createdAt: logisticsReports.createdAt,
+      origin: originRegions.code,
+    })
+    .from(originRegions)
+    .innerJoin(logisticsReports, sql`${logisticsReports.regionCode} in (${originRegions.code}, ${originRegions.parentCode}, ${originRegions.provinceCode})`)
+    .innerJoin(reportRegions, eq(reportRegions.code, logisticsReports.regionCode))
+    .where(and(origins, eq(logisticsReports.kind, 'logistics_blocked'), inArray(logisticsReports.status, [...OPEN_STATUSES])))
+    .orderBy(desc(logisticsReports.createdAt), asc(logisticsReports.id));
+}
+
+/** The product page asks for one origin on every visit: its query is built once per database. */
+const delayNoticeRowsForRegion = preparedQuery((db) => delayNoticeRows(db, eq(originRegions.code, sql.placeholder('regionCode'))));
+
+function toDelayNotices(rows: Awaited<ReturnType<typeof delayNoticeRows>>): DelayNoticeWithOrigins[] {
+  const byReport = new Map<string, DelayNoticeWithOrigins>();
   for (const r of rows) {
     const existing = byReport.get(r.id);
     if (existing) {
@@ -799,18 +817,27 @@ export async function getDelayNoticesForRegions(db: Db, regionCodes: readonly st
       reportId: r.id,
       summary: r.summary,
       cause: r.cause,
-      regionCode: r.region_code.trim(),
-      regionName: r.region_name,
-      since: new Date(r.created_at).toISOString(),
+      regionCode: r.regionCode.trim(),
+      regionName: r.regionName,
+      since: r.createdAt.toISOString(),
       affectedRegionCodes: [r.origin.trim()],
     });
   }
   return [...byReport.values()];
 }
 
+/** Open 物流受阻 reports affecting any of the given origin regions (checkout: one per distinct origin), each with the origin regions it affects. */
+export async function getDelayNoticesForRegions(db: Db, regionCodes: readonly string[]): Promise<DelayNoticeWithOrigins[]> {
+  const codes = [...new Set(regionCodes)].filter(isRegionCode);
+  if (codes.length === 0) return [];
+  return toDelayNotices(await delayNoticeRows(db, inArray(originRegions.code, codes)));
+}
+
 /** Open 物流受阻 reports for a product's origin region or any region above it, newest first. */
 export async function getOpenDelayNotices(db: Db, regionCode: string): Promise<DelayNotice[]> {
-  return (await getDelayNoticesForRegions(db, [regionCode])).map(({ affectedRegionCodes: _affected, ...notice }) => notice);
+  if (!isRegionCode(regionCode)) return [];
+  const rows = await delayNoticeRowsForRegion(db).execute({ regionCode });
+  return toDelayNotices(rows).map(({ affectedRegionCodes: _affected, ...notice }) => notice);
 }
 
 export interface UnsoldFlag {
