@@ -72,11 +72,6 @@ export function pageCount(total: number, pageSize: number): number {
   return Math.max(1, Math.ceil(total / pageSize));
 }
 
-/** Today's calendar date in China (the `date` columns hold China dates). */
-export function chinaDate(now: Date): string {
-  return now.toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-}
-
 /** The product's GI claim holds; evaluated against the outer `products` row. */
 const giBadgeHolds = sql<boolean>`(${products.giId} is not null and ${products.giRevokedAt} is null
   and exists (select 1 from ${giAuthorizations} ga

@@ -5,7 +5,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cooperatives, geographicalIndications, giAuthorizations, productImages, products, productVariants, users } from '~/db/schema';
-import { chinaDate } from '~/models/catalog.server';
+import { chinaDate } from '~/utils/dates';
 import { DEMO_COOPERATIVES, DEMO_PRODUCTS } from '~/models/demo-data.server';
 import { seedDemoData } from '~/models/demo-seed.server';
 import { loader as zoneLoader } from '~/routes/_index/route';
