@@ -6,7 +6,7 @@
  * revoked on the product (`gi_revoked_at`). The rule is part of every query below (`giBadgeHolds`),
  * never read from the product row alone.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, isNull, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import {
   cooperatives,
@@ -212,9 +212,12 @@ export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 
 }
 
 /** Cards for listed products among `ids`, in the order given (search results); others are skipped. */
+/** Listed cards by id (search results, a page at a time): the same query for every list of ids. */
+const cardsByIds = preparedQuery((db) => cardQuery(db).where(and(isListed, sql`${products.id} = any(${sql.placeholder('ids')}::int[])`)));
+
 export async function getProductCardsByIds(db: Db, ids: readonly number[]): Promise<ProductCard[]> {
   if (ids.length === 0) return [];
-  const rows = await cardQuery(db).where(and(isListed, inArray(products.id, [...ids])));
+  const rows = await cardsByIds(db).execute({ ids: [...ids] });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
