@@ -37,7 +37,6 @@ export async function startServer({ env: source = process.env, port, quiet = fal
       next();
     });
   });
-  server.use(compression());
   server.use(entry.securityHeaders());
   server.use((req, res, next) => {
     if (entry.isCrossSiteRequest({ method: req.method, path: req.path, headers: req.headers, host: req.get('host') ?? '', protocol: req.protocol })) {
@@ -63,9 +62,13 @@ export async function startServer({ env: source = process.env, port, quiet = fal
       ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
       onCatalogChange: () => app.catalogCache.clear(),
       render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
+      compressMiss: compression(),
     });
     server.use((req, res, next) => pageCache.middleware(req, res, next));
   }
+  // After the page cache, which sends its pages already compressed (hits skip this middleware's
+  // wrapping; a miss that is not a stored page, such as a 404, is compressed through compressMiss).
+  server.use(compression());
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   // Only the public part of the upload folder is served as files; private documents (evidence,

@@ -10,7 +10,12 @@ export const localeCookie = createCookie('lng', {
 
 /** The visitor's language: the `lng` cookie, else Accept-Language, else Chinese. */
 export function getLocale(request: Request): Locale {
-  const cookieHeader = request.headers.get('Cookie') ?? '';
+  return localeFromHeaders(request.headers.get('Cookie'), request.headers.get('Accept-Language'));
+}
+
+/** getLocale from the two headers it reads (the page cache asks before any Request exists). */
+export function localeFromHeaders(cookieHeader: string | null | undefined, acceptLanguage: string | null | undefined): Locale {
+  cookieHeader ??= '';
   const match = /(?:^|;\s*)lng=([^;]+)/.exec(cookieHeader);
   if (match) {
     try {
@@ -20,8 +25,7 @@ export function getLocale(request: Request): Locale {
       // a malformed cookie falls through to the header
     }
   }
-  const accept = request.headers.get('Accept-Language') ?? '';
-  const first = accept.split(',')[0]?.trim().toLowerCase() ?? '';
+  const first = (acceptLanguage ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
   if (first.startsWith('en')) return 'en';
   return DEFAULT_LOCALE;
 }

@@ -24,7 +24,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { sql } from 'drizzle-orm';
 import { SEARCH_SYNC_JOB } from '~/models/search-sync.server';
 import { queryRows, type Db } from './db.server';
-import { getLocale } from './locale.server';
+import { localeFromHeaders } from './locale.server';
 import { PAGE_CACHE_PURGE_JOB } from './page-cache-purge.server';
 import type { Logger } from './log.server';
 
@@ -47,6 +47,11 @@ export interface PageCacheOptions {
   maxEntries?: number;
   maxBytes?: number;
   now?: () => number;
+  /**
+   * Express middleware that compresses what a miss sends when it is not a stored page (a 404, a
+   * redirect): server.js puts the page cache before its compression, so hits skip it.
+   */
+  compressMiss?: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 }
 
 interface Entry {
@@ -290,9 +295,9 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         next();
         return;
       }
-      const request = requestFrom(req);
       // The locale (from the lng cookie or Accept-Language) is part of the key; other cookies are not.
-      const key = `${getLocale(request)} ${req.originalUrl ?? req.url}`;
+      const acceptLanguage = req.headers['accept-language'];
+      const key = `${localeFromHeaders(req.headers.cookie, Array.isArray(acceptLanguage) ? acceptLanguage[0] : acceptLanguage)} ${req.originalUrl ?? req.url}`;
       const entry = fresh(key);
       if (entry) {
         hits += 1;
@@ -300,26 +305,33 @@ export function createPageCache(options: PageCacheOptions): PageCache {
         return;
       }
       misses += 1;
-      const inFlight = pending.get(key);
-      const work = inFlight
-        ? inFlight.then((e) => (e ? { entry: e } : fill(key, request, nonce)))
-        : fill(key, request, nonce);
-      if (!inFlight) {
-        const shared = work.then((r) => r.entry).catch(() => null);
-        pending.set(key, shared);
-        void shared.finally(() => pending.delete(key));
-      }
-      work
-        .then(async ({ entry: filled, response }) => {
-          if (filled) send(res, req.headers, filled, nonce, 'miss');
-          else if (response) await sendResponse(res, response, 'miss');
-          else next();
-        })
-        .catch(next);
+      if (options.compressMiss) options.compressMiss(req, res, (error) => (error ? next(error) : serveMiss(req, res, next, key, nonce)));
+      else serveMiss(req, res, next, key, nonce);
     },
     checkCatalogVersion,
     clear,
     stats: () => ({ entries: entries.size, bytes, hits, misses, bypasses }),
     stop: () => clearInterval(timer),
   };
+
+  /** A miss: render (once for concurrent requests of one key), store when it may be, send. */
+  function serveMiss(req: IncomingMessage & { originalUrl?: string; url?: string }, res: ServerResponse, next: (err?: unknown) => void, key: string, nonce: string) {
+    const request = requestFrom(req);
+    const inFlight = pending.get(key);
+    const work = inFlight
+      ? inFlight.then((e) => (e ? { entry: e } : fill(key, request, nonce)))
+      : fill(key, request, nonce);
+    if (!inFlight) {
+      const shared = work.then((r) => r.entry).catch(() => null);
+      pending.set(key, shared);
+      void shared.finally(() => pending.delete(key));
+    }
+    work
+      .then(async ({ entry: filled, response }) => {
+        if (filled) send(res, req.headers, filled, nonce, 'miss');
+        else if (response) await sendResponse(res, response, 'miss');
+        else next();
+      })
+      .catch(next);
+  }
 }

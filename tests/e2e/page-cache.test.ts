@@ -126,6 +126,14 @@ describe('full-page cache for anonymous visitors', () => {
     expect(data.headers.get('x-page-cache')).toBe('bypass');
     const cartPage = await get('/cart');
     expect(cartPage.res.headers.get('x-page-cache')).toBe('bypass');
+    // A missing product is rendered (a miss), sent compressed, and not kept.
+    for (let i = 0; i < 2; i += 1) {
+      const missing = await fetch(`${origin}/products/no-such-product`, { headers: { 'Accept-Encoding': 'gzip' } });
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get('x-page-cache')).toBe('miss');
+      expect(missing.headers.get('content-encoding')).toBe('gzip');
+      expect(await missing.text()).toContain('<html');
+    }
   });
 
   async function signInCooperative(): Promise<string> {

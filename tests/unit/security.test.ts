@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCrossSiteRequest } from '~/utils/security.server';
+import { createNonce, isCrossSiteRequest } from '~/utils/security.server';
 
 const base = { method: 'POST', path: '/login', host: 'shop.example', protocol: 'https' };
 
@@ -22,5 +22,16 @@ describe('cross-site request check', () => {
 
   it('exempts the Stripe webhook, which proves itself by signature', () => {
     expect(isCrossSiteRequest({ ...base, path: '/webhooks/stripe', headers: { 'sec-fetch-site': 'cross-site' } })).toBe(false);
+  });
+});
+
+describe('CSP nonces', () => {
+  it('are 16 random bytes in base64, never repeated, also across refills of their random pool', () => {
+    const nonces = Array.from({ length: 2_000 }, () => createNonce());
+    for (const nonce of nonces) {
+      expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(Buffer.from(nonce, 'base64')).toHaveLength(16);
+    }
+    expect(new Set(nonces).size).toBe(nonces.length);
   });
 });
