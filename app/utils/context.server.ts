@@ -16,6 +16,9 @@ import { createMeilisearchFromEnv, createSearch, prepareMeilisearch } from './se
 import type { MeilisearchSearch } from './search/meilisearch.server';
 import type { SearchAdapter } from './search/types';
 
+/** How long past CATALOG_CACHE_SECONDS the zone's shared counts are still shown while they reload. */
+const CATALOG_CACHE_STALE_MS = 30_000;
+
 export interface AppContext {
   env: Env;
   database: Database;
@@ -99,6 +102,6 @@ export async function createAppContext(options: CreateContextOptions): Promise<A
     now,
     sessionSecret: resolveSessionSecret(env),
     version: APP_VERSION,
-    catalogCache: createMemo({ ttlMs: env.CATALOG_CACHE_SECONDS * 1000 }),
+    catalogCache: createMemo({ ttlMs: env.CATALOG_CACHE_SECONDS * 1000, staleMs: CATALOG_CACHE_STALE_MS }),
   };
 }

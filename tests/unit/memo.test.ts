@@ -63,4 +63,40 @@ describe('the catalog memo', () => {
     expect(small.size).toBe(2);
     expect(await small.get('a', async () => 'reloaded')).toBe('reloaded');
   });
+
+  it('past ttlMs, serves the stale value for staleMs while one reload runs, then the reloaded one', async () => {
+    let clock = 0;
+    const memo = createMemo({ ttlMs: 5_000, staleMs: 30_000, now: () => clock });
+    expect(await memo.get('k', async () => 'v1')).toBe('v1');
+    clock = 6_000;
+    const gate = deferred<string>();
+    let loads = 0;
+    const reload = () => {
+      loads += 1;
+      return gate.promise;
+    };
+    expect(await memo.get('k', reload)).toBe('v1');
+    expect(await memo.get('k', reload)).toBe('v1');
+    expect(loads).toBe(1);
+    gate.resolve('v2');
+    await gate.promise;
+    await Promise.resolve();
+    expect(await memo.get('k', async () => 'unused')).toBe('v2');
+
+    // Too old (past ttlMs + staleMs): callers wait for the load.
+    clock = 6_000 + 5_000 + 30_000;
+    expect(await memo.get('k', async () => 'v3')).toBe('v3');
+  });
+
+  it('keeps a stale value when its reload fails, and never serves one after a clear', async () => {
+    let clock = 0;
+    const memo = createMemo({ ttlMs: 5_000, staleMs: 30_000, now: () => clock });
+    await memo.get('k', async () => 'v1');
+    clock = 6_000;
+    expect(await memo.get('k', () => Promise.reject(new Error('db down')))).toBe('v1');
+    await Promise.resolve();
+    expect(await memo.get('k', async () => 'v2')).toBe('v1');
+    memo.clear();
+    expect(await memo.get('k', async () => 'after clear')).toBe('after clear');
+  });
 });
