@@ -1,6 +1,6 @@
 import { Link, useLocation } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
-import type { ProductCard as Card } from '~/models/catalog.server';
+import type { ProductCardView as Card } from '~/models/catalog.server';
 import { daysUntil } from '~/utils/dates';
 import { formatFen } from '~/utils/money';
 import { GiBadge } from './gi-badge';

@@ -50,6 +50,38 @@ export interface ProductCard {
   stalledUnit: string | null;
 }
 
+/** What a card in a product grid shows (~/components/product-card): the rest stays on the server. */
+export type ProductCardView = Pick<
+  ProductCard,
+  'id' | 'slug' | 'title' | 'titleEn' | 'spec' | 'priceFen' | 'inStock' | 'originName' | 'provinceName' | 'giName' | 'giNameEn' | 'giKind' | 'imagePath' | 'imageWidth' | 'imageHeight' | 'stalledSellBefore'
+>;
+
+/**
+ * A card as a grid page sends it to the browser: the page's data is serialized into its HTML
+ * (Remix's single fetch), and the cooperative, codes and stalled quantities the grid does not show
+ * were a third of the zone's data.
+ */
+export function toCardView(card: ProductCard): ProductCardView {
+  return {
+    id: card.id,
+    slug: card.slug,
+    title: card.title,
+    titleEn: card.titleEn,
+    spec: card.spec,
+    priceFen: card.priceFen,
+    inStock: card.inStock,
+    originName: card.originName,
+    provinceName: card.provinceName,
+    giName: card.giName,
+    giNameEn: card.giNameEn,
+    giKind: card.giKind,
+    imagePath: card.imagePath,
+    imageWidth: card.imageWidth,
+    imageHeight: card.imageHeight,
+    stalledSellBefore: card.stalledSellBefore,
+  };
+}
+
 export interface Page {
   limit: number;
   offset: number;

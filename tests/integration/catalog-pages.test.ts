@@ -83,6 +83,13 @@ describeEachDriver('catalog pages', (t) => {
       expect(hubei?.count).toBe(hubeiDemo.length);
       expect(zone.gis.length).toBeGreaterThan(10);
       expect(zone.total).toBe(DEMO_PRODUCTS.length);
+      // The cards carry what a card shows, not the cooperative or the codes (the data goes into the page).
+      const stalled = zone.urgent[0]!;
+      expect(Object.keys(stalled).sort()).toEqual(
+        ['giKind', 'giName', 'giNameEn', 'id', 'imageHeight', 'imagePath', 'imageWidth', 'inStock', 'originName', 'priceFen', 'provinceName', 'slug', 'spec', 'stalledSellBefore', 'title', 'titleEn'],
+      );
+      expect(stalled.stalledSellBefore).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(Object.keys(zone.products[0]!)).not.toContain('cooperativeName');
     });
 
     it('browses one province', async () => {

@@ -12,6 +12,7 @@ import {
   pageCount,
   pageWindow,
   parsePageParam,
+  toCardView,
 } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 
@@ -41,10 +42,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   // The same for every visitor and costly at scale (counts over the whole catalog): reused for a
   // few seconds, and dropped on any catalog change (app/utils/memo.server.ts).
   const [urgent, provinces, gis, productsOnPage, total] = await Promise.all([
-    catalogCache.get(`zone:urgent:${today}`, () => listUrgentProducts(db, { today, limit: URGENT_COUNT })),
+    catalogCache.get(`zone:urgent:${today}`, async () => (await listUrgentProducts(db, { today, limit: URGENT_COUNT })).map(toCardView)),
     catalogCache.get('zone:provinces', () => countProductsByProvince(db)),
     catalogCache.get(`zone:gis:${area}`, () => listGisWithProducts(db, { provinceCode, limit: 24 })),
-    catalogCache.get(`zone:page:${area}:${page}`, () => listZoneProducts(db, { ...pageWindow(page, PAGE_SIZE), provinceCode })),
+    catalogCache.get(`zone:page:${area}:${page}`, async () => (await listZoneProducts(db, { ...pageWindow(page, PAGE_SIZE), provinceCode })).map(toCardView)),
     catalogCache.get(`zone:total:${area}`, () => countListedProducts(db, { provinceCode })),
   ]);
   const province = provinceCode ? { code: provinceCode, name: provinces.find((p) => p.provinceCode === provinceCode)?.provinceName ?? provinceCode } : null;

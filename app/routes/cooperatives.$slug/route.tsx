@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { useGiKindLabel } from '~/components/gi-badge';
 import { Pagination, ProductGrid } from '~/components/product-card';
-import { countCooperativeProducts, getCooperativeShop, listCooperativeProducts, pageCount, pageWindow, parsePageParam } from '~/models/catalog.server';
+import { countCooperativeProducts, getCooperativeShop, listCooperativeProducts, pageCount, pageWindow, parsePageParam, toCardView } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 import { getOptionalUser } from '~/utils/auth.server';
 import { notFound } from '~/utils/http.server';
@@ -28,7 +28,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     listCooperativeProducts(app.db, shop.id, pageWindow(page, PAGE_SIZE)),
     countCooperativeProducts(app.db, shop.id),
   ]);
-  return { shop, preview, products: productsOnPage, total, page, pageCount: pageCount(total, PAGE_SIZE), now: app.now().toISOString() };
+  return { shop, preview, products: productsOnPage.map(toCardView), total, page, pageCount: pageCount(total, PAGE_SIZE), now: app.now().toISOString() };
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {

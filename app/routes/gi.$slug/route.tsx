@@ -12,6 +12,7 @@ import {
   pageCount,
   pageWindow,
   parsePageParam,
+  toCardView,
 } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 import { notFound } from '~/utils/http.server';
@@ -42,7 +43,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     producerTotal,
     producersPage,
     producerPageCount: pageCount(producerTotal, PRODUCERS_PER_PAGE),
-    products: productsOnPage,
+    products: productsOnPage.map(toCardView),
     productTotal,
     page,
     pageCount: pageCount(productTotal, PRODUCTS_PER_PAGE),
