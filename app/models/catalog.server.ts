@@ -243,10 +243,10 @@ export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 
   return getProductCardsByIds(db, page.map((r) => r.id));
 }
 
-/** Cards for listed products among `ids`, in the order given (search results); others are skipped. */
 /** Listed cards by id (search results, a page at a time): the same query for every list of ids. */
 const cardsByIds = preparedQuery((db) => cardQuery(db).where(and(isListed, sql`${products.id} = any(${sql.placeholder('ids')}::int[])`)));
 
+/** Cards for listed products among `ids`, in the order given (search results); others are skipped. */
 export async function getProductCardsByIds(db: Db, ids: readonly number[]): Promise<ProductCard[]> {
   if (ids.length === 0) return [];
   const rows = await cardsByIds(db).execute({ ids: [...ids] });

@@ -114,7 +114,6 @@ function inTransaction<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> {
   return db.transaction((tx) => work(tx as unknown as Db));
 }
 
-
 // ---------------------------------------------------------------- cooperatives (portal view)
 export interface PortalCooperative {
   id: number;
