@@ -56,6 +56,14 @@ export async function startServer(options: { env?: Record<string, string>; dataD
       reject(new Error(`server exited with ${code}:\n${logs.join('')}`));
     });
   });
+  // A server that dies on its own (not stopped by the test) leaves its last log lines in the
+  // test run's output, so a crash on CI says why.
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    const tail = logs.join('').split('\n').slice(-80).join('\n');
+    process.stderr.write(`\n[e2e] the server at ${url} exited by itself (code ${code}, signal ${signal}); its last log lines:\n${tail}\n`);
+  });
   return {
     url,
     child,
@@ -63,6 +71,7 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     logs,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
+        stopping = true;
         if (child.exitCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
