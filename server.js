@@ -179,6 +179,17 @@ if (isMain) {
       await runPrimary(workerCount);
     } else {
       const { close, app } = await startServer();
+      // A promise nobody awaited failed: log it (with its stack) and keep serving the other
+      // requests, rather than end every one in flight with the process. It is still a bug.
+      process.on('unhandledRejection', (reason) => {
+        app.logger.error({ err: reason }, 'unhandled promise rejection');
+      });
+      // An exception nothing caught leaves the process in an unknown state: log it, then exit
+      // (a supervisor, or the primary's cluster, starts a fresh process).
+      process.on('uncaughtException', (error) => {
+        app.logger.fatal({ err: error }, 'uncaught exception; exiting');
+        process.exit(1);
+      });
       for (const signal of ['SIGTERM', 'SIGINT']) {
         process.once(signal, async () => {
           app.logger.info({ signal }, 'shutting down');

@@ -72,6 +72,9 @@ export async function startServer(options: { env?: Record<string, string>; dataD
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
         stopping = true;
+        // Logged, not fatal (server.js), but a bug: show it in the run's output.
+        const unhandled = logs.join('').split('\n').filter((line) => line.includes('"msg":"unhandled promise rejection"'));
+        if (unhandled.length > 0) process.stderr.write(`\n[e2e] the server at ${url} logged unhandled promise rejections:\n${unhandled.join('\n')}\n`);
         if (child.exitCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
