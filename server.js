@@ -185,8 +185,14 @@ if (isMain) {
         app.logger.error({ err: reason }, 'unhandled promise rejection');
       });
       // An exception nothing caught leaves the process in an unknown state: log it, then exit
-      // (a supervisor, or the primary's cluster, starts a fresh process).
+      // (a supervisor, or the primary's cluster, starts a fresh process). One known exception:
+      // postgres.js writing to a connection already closed (app/utils/postgres-guard.server.ts).
+      const entry = (await import(BUILD_PATH)).entry.module;
       process.on('uncaughtException', (error) => {
+        if (entry.isPostgresWriteOnClosedSocket(error)) {
+          app.logger.error({ err: error }, 'postgres.js wrote to a closed connection (porsager/postgres#1208); continuing');
+          return;
+        }
         app.logger.fatal({ err: error }, 'uncaught exception; exiting');
         process.exit(1);
       });

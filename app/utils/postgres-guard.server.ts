@@ -262,3 +262,16 @@ function guardScope(tx: TransactionSql, state: TransactionState): TransactionSql
     get: (target, prop, receiver) => (prop === 'unsafe' ? unsafe : prop === 'savepoint' ? savepoint : Reflect.get(target, prop, receiver)),
   });
 }
+
+/**
+ * The uncaught TypeError of upstream bug 1 above (porsager/postgres#1208): postgres.js's deferred
+ * write to a connection whose socket is already gone, thrown from a setImmediate callback. The
+ * guard keeps transactions from causing it; should one slip through (a race on a loaded machine),
+ * server.js logs it and keeps serving instead of exiting: the connection is closed, and a write
+ * buffer it leaves blocked is case 3, which the guard replaces the pool for.
+ */
+export function isPostgresWriteOnClosedSocket(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return false;
+  const stack = error.stack ?? '';
+  return /\bnextWrite\b/.test(stack) && /postgres[\\/]src[\\/]connection\.js/.test(stack);
+}

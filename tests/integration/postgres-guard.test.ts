@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, reconnectDelaySeconds, type Database } from '~/utils/db.server';
 import type { Sql } from 'postgres';
-import { guardPostgresClient, isConnectionLost, isSessionTerminated } from '~/utils/postgres-guard.server';
+import { guardPostgresClient, isConnectionLost, isPostgresWriteOnClosedSocket, isSessionTerminated } from '~/utils/postgres-guard.server';
 import { createTestDatabase, type TestDatabase } from '../setup/db';
 
 describe('reconnect delay', () => {
@@ -17,6 +17,24 @@ describe('reconnect delay', () => {
     expect(reconnectDelaySeconds(0, () => 1)).toBeCloseTo(0.05);
     expect(reconnectDelaySeconds(3, () => 0)).toBeCloseTo(0.2);
     for (const retries of [5, 10, 50, 1000]) expect(reconnectDelaySeconds(retries, () => 1)).toBe(1);
+  });
+});
+
+describe('postgres.js writing to a closed socket (porsager/postgres#1208)', () => {
+  const withStack = (error: Error, stack: string) => Object.assign(error, { stack });
+  const closedWrite = `TypeError: Cannot read properties of null (reading 'write')
+    at nextWrite (file:///srv/app/node_modules/postgres/src/connection.js:254:22)
+    at process.processImmediate (node:internal/timers:483:21)`;
+
+  it('is recognised by its place in postgres.js, so server.js can log it and keep serving', () => {
+    expect(isPostgresWriteOnClosedSocket(withStack(new TypeError("Cannot read properties of null (reading 'write')"), closedWrite))).toBe(true);
+  });
+
+  it('leaves every other uncaught exception fatal', () => {
+    expect(isPostgresWriteOnClosedSocket(withStack(new Error('x'), closedWrite))).toBe(false);
+    expect(isPostgresWriteOnClosedSocket(withStack(new TypeError('x'), 'TypeError: x\n    at nextWrite (file:///srv/app/build/index.js:1:1)'))).toBe(false);
+    expect(isPostgresWriteOnClosedSocket(withStack(new TypeError('x'), 'TypeError: x\n    at handle (file:///srv/app/node_modules/postgres/src/connection.js:400:1)'))).toBe(false);
+    expect(isPostgresWriteOnClosedSocket('nextWrite postgres/src/connection.js')).toBe(false);
   });
 });
 
