@@ -53,6 +53,10 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   });
   // Anonymous visitors' catalog pages come from the full-page cache (app/utils/page-cache.server.ts),
   // before the static folders: no catalog path is a file, so a stored page costs no file lookups.
+  // One compression middleware: after the page cache, which sends its pages already compressed
+  // (hits skip this middleware's wrapping; a miss that is not a stored page, such as a 404, goes
+  // through it as compressMiss).
+  const compress = compression();
   let pageCache = null;
   if (env.PAGE_CACHE) {
     const remix = createRemixHandler(build, env.NODE_ENV);
@@ -62,13 +66,11 @@ export async function startServer({ env: source = process.env, port, quiet = fal
       ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
       onCatalogChange: () => app.catalogCache.clear(),
       render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
-      compressMiss: compression(),
+      compressMiss: compress,
     });
     server.use((req, res, next) => pageCache.middleware(req, res, next));
   }
-  // After the page cache, which sends its pages already compressed (hits skip this middleware's
-  // wrapping; a miss that is not a stored page, such as a 404, is compressed through compressMiss).
-  server.use(compression());
+  server.use(compress);
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
   // Only the public part of the upload folder is served as files; private documents (evidence,
@@ -118,7 +120,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     })();
     return closing;
   };
-  return { url, app, close, http, pageCache };
+  return { url, app, close, http, pageCache, entry };
 }
 
 /**
@@ -178,7 +180,7 @@ if (isMain) {
     if (cluster.isPrimary && workerCount > 1) {
       await runPrimary(workerCount);
     } else {
-      const { close, app } = await startServer();
+      const { close, app, entry } = await startServer();
       // A promise nobody awaited failed: log it (with its stack) and keep serving the other
       // requests, rather than end every one in flight with the process. It is still a bug.
       process.on('unhandledRejection', (reason) => {
@@ -187,7 +189,6 @@ if (isMain) {
       // An exception nothing caught leaves the process in an unknown state: log it, then exit
       // (a supervisor, or the primary's cluster, starts a fresh process). One known exception:
       // postgres.js writing to a connection already closed (app/utils/postgres-guard.server.ts).
-      const entry = (await import(BUILD_PATH)).entry.module;
       process.on('uncaughtException', (error) => {
         if (entry.isPostgresWriteOnClosedSocket(error)) {
           app.logger.error({ err: error }, 'postgres.js wrote to a closed connection (porsager/postgres#1208); continuing');
