@@ -1,8 +1,9 @@
 /**
  * The product page's queries are prepared once per database (app/utils/prepared.server.ts): a
  * second visit runs the query the first one built. What it reads must not change, a query must
- * never wander to another database or out of a transaction, and no prepared statement is left
- * on the server (the app sends unnamed statements only).
+ * never wander to another database or out of a transaction. On PostgreSQL they are named
+ * statements on each connection: they must survive the server dropping them, a schema change and
+ * a lost connection, and a transaction prepares nothing.
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -122,14 +123,63 @@ describeEachDriver('the product page’s queries', (t) => {
     expect(await getProductPage(db, 'rolled-back')).toBeNull();
   });
 
-  it('leaves none of its statements prepared on the database server', async () => {
-    expect(await getProductPage(other.db, SLUG)).not.toBeNull();
-    await getOpenDelayNotices(other.db, '420527');
-    // postgres.js prepares a few statements of its own (its type lookup, `commit`); the app's are unnamed.
-    const named = await queryRows<{ statement: string }>(
-      other.db,
-      sql`select statement from pg_prepared_statements where statement ~ '"(products|product_variants|product_images|gi_protected_areas|logistics_reports)"'`,
-    );
-    expect(named).toEqual([]);
+  /** The app's statements prepared on the server in this session (`other` has one connection, so one session). */
+  const appStatements = async (database: Db) =>
+    (
+      await queryRows<{ statement: string }>(
+        database,
+        sql`select statement from pg_prepared_statements where statement ~ '"(products|product_variants|product_images|gi_protected_areas|logistics_reports)"'`,
+      )
+    ).map((r) => r.statement);
+
+  it(
+    t.driver === 'postgres'
+      ? 'prepares nothing inside a transaction, and each read once on a connection (a new connection after the old one was terminated too)'
+      : 'reads through PGlite’s unnamed statements (PGlite ignores the name), inside a transaction too',
+    async () => {
+      const expected = await getProductPage(other.db, SLUG);
+      if (t.driver === 'postgres') {
+        // A fresh connection, with no statement prepared: the old one is terminated under postgres.js.
+        const [session] = await queryRows<{ pid: number }>(other.db, sql`select pg_backend_pid() as pid`);
+        await db.execute(sql`select pg_terminate_backend(${session!.pid})`);
+        const [next] = await queryRows<{ pid: number }>(other.db, sql`select pg_backend_pid() as pid`);
+        expect(next!.pid).not.toBe(session!.pid);
+        expect(await appStatements(other.db)).toEqual([]);
+      }
+      await other.db.transaction(async (tx) => {
+        expect(await getProductPage(tx, 'enshi-yulu-250g-tin')).toMatchObject({ product: { slug: 'enshi-yulu-250g-tin' } });
+        await getOpenDelayNotices(tx, '420527');
+        expect(await appStatements(tx)).toEqual([]);
+      });
+      expect(await appStatements(other.db)).toEqual([]);
+      expect(await getProductPage(other.db, SLUG)).toStrictEqual(expected);
+      await getOpenDelayNotices(other.db, '420527');
+      const prepared = await appStatements(other.db);
+      if (t.driver === 'postgres') {
+        // The product row, variants, images, protected area and delay notices, each with its parameter.
+        expect(prepared).toHaveLength(5);
+        expect(prepared.every((statement) => statement.includes('$1'))).toBe(true);
+      } else {
+        expect(prepared).toEqual([]);
+      }
+    },
+  );
+
+  it('answers after a schema change that alters a column it reads (its cached plan is made again)', async () => {
+    const before = await getProductPage(other.db, SLUG);
+    // Changes the result type of the images query's `alt`: PostgreSQL refuses the cached plan
+    // ("cached plan must not change result type") and postgres.js prepares it again.
+    await other.db.execute(sql`alter table product_images alter column alt type varchar(400)`);
+    try {
+      await other.db.insert(productImages).values({ productId: before!.product.id, path: 'products/zigui/c.webp', width: 640, height: 480, alt: '新图', position: 3 });
+      const after = await getProductPage(other.db, SLUG);
+      expect(after!.images.map((image) => image.alt)).toEqual([...before!.images.map((image) => image.alt), '新图']);
+    } finally {
+      await other.db.execute(sql`delete from product_images where path = 'products/zigui/c.webp'`);
+      await other.db.execute(sql`alter table product_images alter column alt type text`);
+    }
+    expect(await getProductPage(other.db, SLUG)).toStrictEqual(before);
   });
+
+
 });
