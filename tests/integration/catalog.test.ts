@@ -282,6 +282,11 @@ describeEachDriver('catalog', (t) => {
       const zigui = gis.find((g) => g.slug === 'zigui-qicheng');
       const listedZigui = listedDemoProducts.filter((p) => p.giSlug === 'zigui-qicheng').length;
       expect(zigui?.productCount).toBe(listedZigui);
+      // Neither the revoked 五常大米 product nor the pending user's 宜昌蜜桔 counts.
+      const countOf = (slug: string) => gis.find((g) => g.slug === slug)?.productCount ?? 0;
+      const listedOf = (slug: string) => listedDemoProducts.filter((p) => p.giSlug === slug).length;
+      expect(countOf('wuchang-dami')).toBe(listedOf('wuchang-dami') - 1);
+      expect(countOf('yichang-miju')).toBe(listedOf('yichang-miju'));
       const jiangxi = await listGisWithProducts(db, { provinceCode: '360000', limit: 100 });
       expect(jiangxi.map((g) => g.slug)).toEqual(['gannan-qicheng']);
     });
