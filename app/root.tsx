@@ -2,6 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useLoaderData, useMatches, useRouteLoaderData } from '@remix-run/react';
 import { I18nextProvider } from 'react-i18next';
 import { GeneralErrorBoundary } from '~/components/error-boundary';
+import { useListLinkNavigation } from '~/components/list-link';
 import { getCartSummary } from '~/models/cart.server';
 import { countUnreadNotifications } from '~/models/notifications.server';
 import { SiteFooter } from '~/components/site-footer';
@@ -51,6 +52,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const i18n = i18nHost.instanceFor(locale);
   useTranslationsLoaded(i18n, namespaces);
   const nonce = useNonce();
+  useListLinkNavigation();
   return (
     <I18nextProvider i18n={i18n}>
       <html lang={locale}>

@@ -4,6 +4,7 @@ import type { ProductCardView as Card } from '~/models/catalog.server';
 import { daysUntil } from '~/utils/dates';
 import { formatFen } from '~/utils/money';
 import { GiBadge } from './gi-badge';
+import { ListLink } from './list-link';
 
 /** "滞销 · 12 天内需售出", or "急需售出" on the last day and after. */
 export function StalledBadge({ sellBefore, now }: { sellBefore: string; now: Date }) {
@@ -18,7 +19,7 @@ export function ProductCard({ product, now, lazy = true }: { product: Card; now:
   const title = english && product.titleEn ? product.titleEn : product.title;
   return (
     <article className="product-card">
-      <Link to={`/products/${product.slug}`} className="product-card__link">
+      <ListLink to={`/products/${product.slug}`} className="product-card__link">
         <div className="product-card__image">
           {product.imagePath ? (
             <img
@@ -36,7 +37,7 @@ export function ProductCard({ product, now, lazy = true }: { product: Card; now:
           )}
         </div>
         <h3 className="product-card__title">{title}</h3>
-      </Link>
+      </ListLink>
       <p className="product-card__meta">
         {product.spec ? <span>{product.spec}</span> : null}
         <span>

@@ -55,6 +55,41 @@ describe('smoke: the zone and the demo customer’s login', () => {
     });
   }
 
+  for (const javaScriptEnabled of [true, false]) {
+    it(`follows a product card and a province chip from the zone (JavaScript ${javaScriptEnabled ? 'on: client-side, the document stays' : 'off: ordinary links'})`, async () => {
+      const context = await browser.newContext({ ...PHONE, javaScriptEnabled });
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      let documents = 0;
+      page.on('request', (request) => {
+        if (request.resourceType() === 'document') documents += 1;
+      });
+      await page.goto(`${server.url}/`);
+      // Hydrated: React's fiber is on <main> (the click listener is set up as hydration ends).
+      if (javaScriptEnabled) await page.waitForFunction(() => Object.keys(document.querySelector('main') ?? {}).some((k) => k.startsWith('__reactFiber')));
+      const card = page.locator('#products .product-card__link').first();
+      const href = (await card.getAttribute('href'))!;
+      expect(href).toMatch(/^\/products\//);
+      await card.click();
+      await page.waitForURL((url) => url.pathname === href);
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBeTruthy();
+      await page.goBack();
+      await page.waitForURL((url) => url.pathname === '/');
+      const chip = page.locator('.chip-list .chip[href^="/?province="]').first();
+      const province = (await chip.getAttribute('href'))!;
+      await chip.click();
+      await page.waitForURL((url) => url.search === province.slice(1, province.indexOf('#')));
+      await page.locator(`.chip[aria-current="page"][href="${province}"]`).waitFor({ timeout: 10_000 });
+      // With JavaScript only the zone was loaded as a document; without it, each click loads one
+      // (going back may come from the browser's cache).
+      if (javaScriptEnabled) expect(documents).toBe(1);
+      else expect(documents).toBeGreaterThanOrEqual(3);
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    });
+  }
+
   it('refuses a wrong password with a message and no session', async () => {
     const context = await browser.newContext(PHONE);
     const page = await context.newPage();

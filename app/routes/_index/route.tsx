@@ -2,6 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Link, useLoaderData } from '@remix-run/react';
 import { chinaDate } from '~/utils/dates';
 import { useTranslation } from '~/utils/use-translation';
+import { ListLink } from '~/components/list-link';
 import { Pagination, ProductGrid } from '~/components/product-card';
 import {
   countListedProducts,
@@ -78,15 +79,15 @@ export default function Zone() {
         <h2 id="provinces-heading">{t('zone.byProvince')}</h2>
         <ul className="chip-list">
           <li>
-            <Link to="/#products" className="chip" aria-current={province ? undefined : 'page'}>
+            <ListLink to="/#products" className="chip" aria-current={province ? undefined : 'page'}>
               {t('catalog:zone.allProvinces')}
-            </Link>
+            </ListLink>
           </li>
           {provinces.map((p) => (
             <li key={p.provinceCode}>
-              <Link to={`/?province=${p.provinceCode}#products`} className="chip" aria-current={province?.code === p.provinceCode ? 'page' : undefined}>
+              <ListLink to={`/?province=${p.provinceCode}#products`} className="chip" aria-current={province?.code === p.provinceCode ? 'page' : undefined}>
                 {p.provinceName} <span className="chip__count">{p.count}</span>
-              </Link>
+              </ListLink>
             </li>
           ))}
         </ul>
@@ -98,9 +99,9 @@ export default function Zone() {
           <ul className="chip-list">
             {gis.map((gi) => (
               <li key={gi.slug}>
-                <Link to={`/gi/${gi.slug}`} className="chip">
+                <ListLink to={`/gi/${gi.slug}`} className="chip">
                   {i18n.language === 'en' && gi.nameEn ? gi.nameEn : gi.name} <span className="chip__count">{gi.productCount}</span>
-                </Link>
+                </ListLink>
               </li>
             ))}
           </ul>
