@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { useGiKindLabel } from '~/components/gi-badge';
 import { Pagination, ProductGrid } from '~/components/product-card';
@@ -9,6 +9,7 @@ import { getOptionalUser } from '~/utils/auth.server';
 import { notFound } from '~/utils/http.server';
 import { formatFen } from '~/utils/money';
 import { canManageCooperative } from '~/utils/permissions.server';
+import { ListLink } from '~/components/list-link';
 
 export const handle = { i18n: ['catalog'] };
 
@@ -67,9 +68,9 @@ export default function CooperativeRoute() {
           <ul className="chip-list">
             {shop.approvedGis.map((gi) => (
               <li key={gi.slug}>
-                <Link to={`/gi/${gi.slug}`} className="chip" title={kindLabel(gi.kind)}>
+                <ListLink to={`/gi/${gi.slug}`} className="chip" title={kindLabel(gi.kind)}>
                   {i18n.language === 'en' && gi.nameEn ? gi.nameEn : gi.name}
-                </Link>
+                </ListLink>
               </li>
             ))}
           </ul>

@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { useGiKindLabel } from '~/components/gi-badge';
 import { Pagination, ProductGrid } from '~/components/product-card';
@@ -16,6 +16,7 @@ import {
 } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
 import { notFound } from '~/utils/http.server';
+import { ListLink } from '~/components/list-link';
 
 export const handle = { i18n: ['catalog'] };
 
@@ -121,7 +122,7 @@ export default function GiRoute() {
           <ul className="link-list">
             {producers.map((p) => (
               <li key={p.slug}>
-                <Link to={`/cooperatives/${p.slug}`}>{p.legalName}</Link>
+                <ListLink to={`/cooperatives/${p.slug}`}>{p.legalName}</ListLink>
                 <span className="muted"> · {p.provinceName === p.regionName ? p.regionName : `${p.provinceName} ${p.regionName}`}</span>
               </li>
             ))}

@@ -1,11 +1,12 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { z } from 'zod';
 import { useGiKindLabel } from '~/components/gi-badge';
 import { Pagination } from '~/components/product-card';
 import { countGisByProvince, listGisByProvince, pageCount, pageWindow, parsePageParam, type GiListEntry } from '~/models/catalog.server';
 import catalogStyles from '~/styles/catalog.css';
+import { ListLink } from '~/components/list-link';
 
 export const handle = { i18n: ['catalog'] };
 
@@ -54,15 +55,15 @@ export default function GiIndex() {
       <nav aria-label={t('catalog:giList.byProvince')}>
         <ul className="chip-list">
           <li>
-            <Link to="/gi" className="chip" aria-current={provinceCode ? undefined : 'page'}>
+            <ListLink to="/gi" className="chip" aria-current={provinceCode ? undefined : 'page'}>
               {t('catalog:zone.allProvinces')}
-            </Link>
+            </ListLink>
           </li>
           {provinces.map((p) => (
             <li key={p.provinceCode}>
-              <Link to={`/gi?province=${p.provinceCode}`} className="chip" aria-current={provinceCode === p.provinceCode ? 'page' : undefined}>
+              <ListLink to={`/gi?province=${p.provinceCode}`} className="chip" aria-current={provinceCode === p.provinceCode ? 'page' : undefined}>
                 {p.provinceName} <span className="chip__count">{p.count}</span>
-              </Link>
+              </ListLink>
             </li>
           ))}
         </ul>
@@ -74,12 +75,12 @@ export default function GiIndex() {
           <ul className="gi-list">
             {group.gis.map((gi) => (
               <li key={gi.slug} className="gi-list__item">
-                <Link to={`/gi/${gi.slug}`} className="gi-list__link">
+                <ListLink to={`/gi/${gi.slug}`} className="gi-list__link">
                   <span className="gi-list__name">{english && gi.nameEn ? gi.nameEn : gi.name}</span>
                   <span className="gi-list__meta">
                     {kindLabel(gi.kind)} · {t('zone.productCount', { count: gi.productCount })}
                   </span>
-                </Link>
+                </ListLink>
               </li>
             ))}
           </ul>

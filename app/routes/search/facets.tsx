@@ -2,11 +2,11 @@
  * Facets and active filters as plain links: every choice is a shareable GET URL that works
  * without JavaScript. Values beyond the first few fold into a native <details>.
  */
-import { Link } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { useGiKindLabel } from '~/components/gi-badge';
 import type { FacetValue, SearchFacets } from '~/utils/search/types';
 import { searchHref, type FilterName, type SearchParams } from './search-params';
+import { ListLink } from '~/components/list-link';
 
 const VISIBLE_VALUES = 8;
 
@@ -36,9 +36,9 @@ function ValueLink({ params, facet, value, label }: { params: SearchParams; face
   const active = params[facet] === value.value;
   return (
     <li>
-      <Link to={searchHref(params, { [facet]: active ? undefined : value.value })} className="chip" aria-current={active ? 'true' : undefined} rel="nofollow">
+      <ListLink to={searchHref(params, { [facet]: active ? undefined : value.value })} className="chip" aria-current={active ? 'true' : undefined} rel="nofollow">
         {label} <span className="chip__count">{value.count}</span>
-      </Link>
+      </ListLink>
     </li>
   );
 }
@@ -57,9 +57,9 @@ export function FacetPanel({ params, facets, categoryNames }: { params: SearchPa
           if (!on && count === 0) return null;
           return (
             <li key={flag}>
-              <Link to={searchHref(params, { [flag]: on ? undefined : true })} className="chip" aria-current={on ? 'true' : undefined} rel="nofollow">
+              <ListLink to={searchHref(params, { [flag]: on ? undefined : true })} className="chip" aria-current={on ? 'true' : undefined} rel="nofollow">
                 {t(flag === 'stalled' ? 'search:facets.stalledOnly' : 'search:facets.inStockOnly')} <span className="chip__count">{count}</span>
-              </Link>
+              </ListLink>
             </li>
           );
         })}
@@ -110,15 +110,15 @@ export function ActiveFilters({ params, facets, categoryNames }: { params: Searc
       <ul className="chip-list">
         {active.map((a) => (
           <li key={a.name}>
-            <Link to={searchHref(params, { [a.name]: undefined })} className="chip chip--active" aria-label={t('search:active.remove', { label: a.text })}>
+            <ListLink to={searchHref(params, { [a.name]: undefined })} className="chip chip--active" aria-label={t('search:active.remove', { label: a.text })}>
               {a.text} <span aria-hidden="true">×</span>
-            </Link>
+            </ListLink>
           </li>
         ))}
         <li>
-          <Link to={searchHref({ q: params.q, sort: params.sort, page: 1 })} className="chip">
+          <ListLink to={searchHref({ q: params.q, sort: params.sort, page: 1 })} className="chip">
             {t('search:active.clearAll')}
-          </Link>
+          </ListLink>
         </li>
       </ul>
     </nav>

@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, Link, useLoaderData } from '@remix-run/react';
+import { Form, useLoaderData } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { Pagination } from '~/components/product-card';
 import catalogStyles from '~/styles/catalog.css';
@@ -10,6 +10,7 @@ import { loadSearchPage, SEARCH_PAGE_SIZE } from './search-page.server';
 import { FILTER_NAMES, MAX_SEARCH_PAGE, searchHref } from './search-params';
 import { parseSearchParams } from './search-params.server';
 import searchStyles from './search.css';
+import { ListLink } from '~/components/list-link';
 
 export const handle = { i18n: ['catalog', 'search'] };
 
@@ -97,15 +98,15 @@ export default function SearchPage() {
                 <p>
                   {t('search:empty.didYouMean')}{' '}
                   {empty.alternatives.map((a) => (
-                    <Link key={a.q} to={searchHref(params, { q: a.q })} className="chip">
+                    <ListLink key={a.q} to={searchHref(params, { q: a.q })} className="chip">
                       {a.q} <span className="chip__count">{a.total}</span>
-                    </Link>
+                    </ListLink>
                   ))}
                 </p>
               ) : null}
               {empty.filtered ? (
                 <p>
-                  <Link to={searchHref({ q: params.q, sort: params.sort, page: 1 })}>{t('search:active.clearAll')}</Link>
+                  <ListLink to={searchHref({ q: params.q, sort: params.sort, page: 1 })}>{t('search:active.clearAll')}</ListLink>
                 </p>
               ) : null}
               <p className="muted">{t('search:empty.pinyinHint')}</p>
@@ -115,9 +116,9 @@ export default function SearchPage() {
                   <ul className="chip-list">
                     {empty.popularGis.map((gi) => (
                       <li key={gi.slug}>
-                        <Link to={searchHref({ q: '', sort: 'relevance', page: 1 }, { gi: gi.slug })} className="chip">
+                        <ListLink to={searchHref({ q: '', sort: 'relevance', page: 1 }, { gi: gi.slug })} className="chip">
                           {gi.name} <span className="chip__count">{gi.productCount}</span>
-                        </Link>
+                        </ListLink>
                       </li>
                     ))}
                   </ul>

@@ -3,13 +3,13 @@
  * the title. The adapter's highlighted title is read back into text runs and rendered as React
  * elements (never as HTML), and only used when it spells exactly the card's title.
  */
-import { Link } from '@remix-run/react';
 import { Fragment } from 'react';
 import { useTranslation } from '~/utils/use-translation';
 import { GiBadge } from '~/components/gi-badge';
 import { StalledBadge } from '~/components/product-card';
 import type { ProductCard } from '~/models/catalog.server';
 import { formatFen } from '~/utils/money';
+import { ListLink } from '~/components/list-link';
 
 export interface TitleRun {
   text: string;
@@ -48,7 +48,7 @@ export function SearchHit({ product, highlighted, now, lazy }: { product: Produc
   const runs = english && product.titleEn ? [{ text: product.titleEn, marked: false }] : titleRuns(highlighted, product.title);
   return (
     <article className="product-card">
-      <Link to={`/products/${product.slug}`} className="product-card__link">
+      <ListLink to={`/products/${product.slug}`} className="product-card__link">
         <div className="product-card__image">
           {product.imagePath ? (
             <img
@@ -68,7 +68,7 @@ export function SearchHit({ product, highlighted, now, lazy }: { product: Produc
         <h3 className="product-card__title">
           {runs.map((run, i) => (run.marked ? <mark key={i}>{run.text}</mark> : <Fragment key={i}>{run.text}</Fragment>))}
         </h3>
-      </Link>
+      </ListLink>
       <p className="product-card__meta">
         {product.spec ? <span>{product.spec}</span> : null}
         <span>

@@ -47,7 +47,7 @@ export function hasFilters(params: SearchParams): boolean {
  * The /search URL for these parameters with `change` applied. Changing anything but the page
  * goes back to page 1; `undefined` removes a parameter.
  */
-export function searchHref(params: SearchParams, change: Partial<Record<keyof SearchParams, string | number | true | undefined>> = {}): string {
+export function searchHref(params: SearchParams, change: Partial<Record<keyof SearchParams, string | number | true | undefined>> = {}): `/search${string}` {
   const next: Record<string, unknown> = { ...params, ...change };
   if (!('page' in change)) next.page = 1;
   const query = new URLSearchParams();
