@@ -42,7 +42,8 @@ export function useListLinkNavigation() {
       const to = listLinkTarget(event, window.location.origin);
       if (to === null) return;
       event.preventDefault();
-      navigate(to);
+      // As <Link> does: a link to the page already shown replaces its history entry.
+      navigate(to, { replace: to === window.location.pathname + window.location.search + window.location.hash });
     };
     document.addEventListener('click', onClick);
     return () => document.removeEventListener('click', onClick);

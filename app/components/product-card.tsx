@@ -1,4 +1,4 @@
-import { Link, useLocation } from '@remix-run/react';
+import { useLocation } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import type { ProductCardView as Card } from '~/models/catalog.server';
 import { daysUntil } from '~/utils/dates';
@@ -74,26 +74,26 @@ export function Pagination({ page, pageCount, param = 'page', anchor }: { page: 
   const { t } = useTranslation();
   const location = useLocation();
   if (pageCount <= 1 && page <= 1) return null;
-  const href = (target: number) => {
+  const href = (target: number): `/${string}` => {
     const params = new URLSearchParams(location.search);
     if (target <= 1) params.delete(param);
     else params.set(param, String(target));
     const query = params.toString();
-    return `${location.pathname}${query ? `?${query}` : ''}${anchor ? `#${anchor}` : ''}`;
+    return `/${location.pathname.slice(1)}${query ? `?${query}` : ''}${anchor ? `#${anchor}` : ''}`;
   };
   const previous = Math.min(page - 1, pageCount);
   return (
     <nav className="pagination" aria-label={t('pagination.label')}>
       {page > 1 ? (
-        <Link to={href(previous)} rel="prev">
+        <ListLink to={href(previous)} rel="prev">
           {t('pagination.previous')}
-        </Link>
+        </ListLink>
       ) : null}
       <span>{t('pagination.status', { page, pageCount })}</span>
       {page < pageCount ? (
-        <Link to={href(page + 1)} rel="next">
+        <ListLink to={href(page + 1)} rel="next">
           {t('pagination.next')}
-        </Link>
+        </ListLink>
       ) : null}
     </nav>
   );

@@ -1,5 +1,5 @@
-import { Link } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
+import { ListLink } from './list-link';
 
 export function SiteFooter({ operatorName, operatorIcp }: { operatorName: string; operatorIcp: string }) {
   const { t } = useTranslation();
@@ -7,7 +7,7 @@ export function SiteFooter({ operatorName, operatorIcp }: { operatorName: string
     <footer className="site-footer">
       <p>{t('footer.mission')}</p>
       <p>
-        <Link to="/privacy">{t('footer.privacy')}</Link> · <Link to="/terms">{t('footer.terms')}</Link>
+        <ListLink to="/privacy">{t('footer.privacy')}</ListLink> · <ListLink to="/terms">{t('footer.terms')}</ListLink>
       </p>
       <p>
         {t('footer.operator')}: {operatorName}

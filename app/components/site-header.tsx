@@ -1,7 +1,8 @@
-import { Form, Link, useLocation } from '@remix-run/react';
+import { Form, useLocation } from '@remix-run/react';
 import { useTranslation } from '~/utils/use-translation';
 import { SearchSuggestInput } from '~/components/search-suggest';
 import type { Locale } from '~/locales';
+import { ListLink } from './list-link';
 
 interface HeaderUser {
   displayName: string;
@@ -18,30 +19,30 @@ export function SiteHeader({ user, locale, cartCount, unreadNotifications }: { u
     <header className="site-header">
       <div className="site-header__top">
         {/* The link's name is its visible text (the mark is drawn by CSS), so speech input can say it. */}
-        <Link to="/" className="brand" title={t('brand.home')}>
+        <ListLink to="/" className="brand" title={t('brand.home')}>
           <span className="brand__mark" aria-hidden="true" />
           <span className="brand__name">{t('brand.name')}</span>
-        </Link>
+        </ListLink>
         <nav className="site-header__nav" aria-label={t('nav.label')}>
-          <Link to="/cart" aria-label={t('nav.cartWithCount', { count: cartCount })}>
+          <ListLink to="/cart" aria-label={t('nav.cartWithCount', { count: cartCount })}>
             {t('nav.cart')}
             {cartCount > 0 ? <span className="nav-count" aria-hidden="true">{cartCount}</span> : null}
-          </Link>
+          </ListLink>
           {user ? (
             <>
-              {user.isCooperativeMember ? <Link to="/coop">{t('nav.coop')}</Link> : null}
-              {user.roles.includes('coordinator') || user.roles.includes('admin') ? <Link to="/coordinator">{t('nav.coordinator')}</Link> : null}
-              {user.isAssociationStaff || user.roles.includes('coordinator') ? <Link to="/review">{t('nav.review')}</Link> : null}
-              {user.isAssociationStaff || user.isCooperativeMember ? <Link to="/reports">{t('nav.reports')}</Link> : null}
-              {user.roles.includes('admin') ? <Link to="/admin">{t('nav.admin')}</Link> : null}
-              <Link to="/notifications" aria-label={t('nav.notificationsWithCount', { count: unreadNotifications })}>
+              {user.isCooperativeMember ? <ListLink to="/coop">{t('nav.coop')}</ListLink> : null}
+              {user.roles.includes('coordinator') || user.roles.includes('admin') ? <ListLink to="/coordinator">{t('nav.coordinator')}</ListLink> : null}
+              {user.isAssociationStaff || user.roles.includes('coordinator') ? <ListLink to="/review">{t('nav.review')}</ListLink> : null}
+              {user.isAssociationStaff || user.isCooperativeMember ? <ListLink to="/reports">{t('nav.reports')}</ListLink> : null}
+              {user.roles.includes('admin') ? <ListLink to="/admin">{t('nav.admin')}</ListLink> : null}
+              <ListLink to="/notifications" aria-label={t('nav.notificationsWithCount', { count: unreadNotifications })}>
                 {t('nav.notifications')}
                 {unreadNotifications > 0 ? <span className="nav-count" aria-hidden="true">{unreadNotifications}</span> : null}
-              </Link>
-              <Link to="/account">{t('nav.account')}</Link>
+              </ListLink>
+              <ListLink to="/account">{t('nav.account')}</ListLink>
             </>
           ) : (
-            <Link to={`/login?redirectTo=${encodeURIComponent(here)}`}>{t('nav.login')}</Link>
+            <ListLink to={`/login?redirectTo=${encodeURIComponent(here)}`}>{t('nav.login')}</ListLink>
           )}
           <Form method="post" action="/locale" className="locale-switch">
             <input type="hidden" name="redirectTo" value={here} />

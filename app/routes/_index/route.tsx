@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { useLoaderData } from '@remix-run/react';
 import { chinaDate } from '~/utils/dates';
 import { useTranslation } from '~/utils/use-translation';
 import { ListLink } from '~/components/list-link';
@@ -70,7 +70,7 @@ export default function Zone() {
           <p className="section-intro">{t('catalog:zone.urgentIntro')}</p>
           <ProductGrid products={urgent} now={nowDate} />
           <p>
-            <Link to="/search?stalled=1&sort=urgency">{t('catalog:zone.allStalled')}</Link>
+            <ListLink to="/search?stalled=1&sort=urgency">{t('catalog:zone.allStalled')}</ListLink>
           </p>
         </section>
       ) : null}
@@ -106,7 +106,7 @@ export default function Zone() {
             ))}
           </ul>
           <p>
-            <Link to={province ? `/gi?province=${province.code}` : '/gi'}>{t('catalog:zone.allGis')}</Link>
+            <ListLink to={province ? `/gi?province=${province.code}` : '/gi'}>{t('catalog:zone.allGis')}</ListLink>
           </p>
         </section>
       ) : null}
