@@ -228,6 +228,13 @@ export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 
   const loseBy = sql`least(${stalledStocks.sellBefore}, ${unsoldReportDeadline})`;
   // The order is chosen on the bare rows, and cards are built for the page only: building a card
   // (cheapest variant, first image, GI badge) for every stalled product first took seconds at 100k.
+  // Only goods with open stalled stock or an open report can be urgent: the planner starts from
+  // those few (≈15 % of the catalog) and checks stock per candidate, where an `exists` let it
+  // aggregate every variant in the catalog first (100,000 products: ≈150–300 → ≈110 ms).
+  const candidates = sql`(select ss.product_id from ${stalledStocks} ss where ss.cleared_at is null and ss.sell_before >= ${today}::date
+    union all select rp.product_id from report_products rp join logistics_reports lr on lr.id = rp.report_id
+      where lr.kind = 'unsold' and lr.status in ('new', 'acknowledged', 'in_progress'))`;
+  const hasStockHere = sql`coalesce((select true from ${productVariants} sv where sv.product_id = ${products.id} and sv.active and sv.stock > 0 limit 1), false)`;
   const page = await db
     .select({ id: products.id })
     .from(products)
@@ -235,8 +242,9 @@ export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 
     .leftJoin(stalledStocks, openStalled)
     .where(
       and(
+        sql`${products.id} in ${candidates}`,
         isListed,
-        hasStock,
+        hasStockHere,
         or(gte(stalledStocks.sellBefore, today), and(hasOpenUnsoldReport, sql`coalesce(${unsoldReportDeadline} >= ${today}::date, true)`)),
       ),
     )
