@@ -70,6 +70,15 @@ export async function startServer({ env: source = process.env, port, quiet = fal
     });
     server.use((req, res, next) => pageCache.middleware(req, res, next));
   }
+  // Without the page cache, the zone's shared counts still follow catalog changes through the outbox.
+  const catalogWatcher =
+    pageCache || env.CATALOG_CACHE_SECONDS === 0
+      ? null
+      : entry.watchCatalogVersion({
+          db: app.db,
+          onChange: () => app.catalogCache.clear(),
+          onError: (error) => app.logger.warn({ err: error }, 'catalog version check failed; shared counts emptied'),
+        });
   server.use(compress);
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
@@ -115,6 +124,7 @@ export async function startServer({ env: source = process.env, port, quiet = fal
         setTimeout(() => http.closeAllConnections?.(), 5000).unref();
       });
       pageCache?.stop();
+      catalogWatcher?.stop();
       await background.stop();
       await app.database.close();
     })();

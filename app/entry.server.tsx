@@ -13,6 +13,7 @@ export { parseEnv } from '~/utils/env.server';
 export { startBackgroundWork } from '~/utils/background.server';
 export { isCrossSiteRequest, securityHeaders } from '~/utils/security.server';
 export { createPageCache } from '~/utils/page-cache.server';
+export { watchCatalogVersion } from '~/utils/catalog-version.server';
 export { isPostgresWriteOnClosedSocket } from '~/utils/postgres-guard.server';
 export { loggablePath, requestIdFrom, runWithRequestId } from '~/utils/request-context.server';
 

@@ -70,7 +70,7 @@ export const envSchema = z
       .transform((v) => v === 'on'),
     PAGE_CACHE_TTL_SECONDS: z.coerce.number().min(1).max(300).default(10),
     /** How long zone aggregates (counts per province and GI, first pages) are reused; 0 turns it off (memo.server.ts). */
-    CATALOG_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+    CATALOG_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(30),
     /** Server processes sharing the port (server.js forks them); more than one needs PostgreSQL. */
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),

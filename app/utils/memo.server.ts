@@ -4,7 +4,7 @@
  * the zone's five queries took ≈0.9 s together, and signed-in visitors never get the page cache.
  *
  * Entries live `ttlMs` (seconds) and every catalog change empties the cache (server.js clears it
- * when the page cache sees the outbox move). Concurrent misses for one key share one load; a
+ * when the outbox moves: app/utils/catalog-version.server.ts). Concurrent misses for one key share one load; a
  * load that started before a clear is handed to its callers but not kept; failures are not kept.
  * `ttlMs` 0 turns it off (each call loads).
  *

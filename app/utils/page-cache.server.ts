@@ -12,20 +12,15 @@
  * response is the stored deflate pieces with the nonce spliced in as tiny stored blocks, a final
  * empty block, and a CRC-32 over the whole (RFC 1951 §3.2.4, RFC 1952). No per-response compression.
  *
- * Freshness: entries expire after `ttlMs` (seconds, not minutes), and every catalog change — each
- * one queues a `search.sync` job in the transaction that made it (the outbox), and report changes
- * a `page-cache.purge` job — empties the cache: each instance polls the newest committed id of
- * those jobs every `pollMs`. Two catalog
- * transactions committing out of id order can hide the later commit from the poll; the TTL bounds
- * that case.
+ * Freshness: entries expire after `ttlMs` (seconds, not minutes), and every catalog change
+ * empties the cache within `pollMs` (app/utils/catalog-version.server.ts polls the outbox); the
+ * TTL bounds the case the poll can miss.
  */
 import zlib from 'node:zlib';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { sql } from 'drizzle-orm';
-import { SEARCH_SYNC_JOB } from '~/models/search-sync.server';
-import { queryRows, type Db } from './db.server';
+import { watchCatalogVersion } from './catalog-version.server';
+import type { Db } from './db.server';
 import { localeFromHeaders } from './locale.server';
-import { PAGE_CACHE_PURGE_JOB } from './page-cache-purge.server';
 import type { Logger } from './log.server';
 
 /** Paths whose HTML is the same for every anonymous visitor (given path, query and locale). */
@@ -169,7 +164,6 @@ export function createPageCache(options: PageCacheOptions): PageCache {
   let misses = 0;
   let bypasses = 0;
   let generation = 0;
-  let catalogVersion: string | null | undefined;
 
   function clear() {
     entries.clear();
@@ -252,38 +246,16 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     res.end(Buffer.from(await response.arrayBuffer()));
   }
 
-  async function checkCatalogVersion(): Promise<boolean> {
-    const [row] = await queryRows<{ id: string | number | null }>(
-      db,
-      sql`SELECT id FROM jobs WHERE kind IN (${SEARCH_SYNC_JOB}, ${PAGE_CACHE_PURGE_JOB}) ORDER BY id DESC LIMIT 1`,
-    );
-    const version = row?.id == null ? null : String(row.id);
-    const changed = catalogVersion !== undefined && version !== catalogVersion;
-    catalogVersion = version;
-    if (changed) {
+  const catalog = watchCatalogVersion({
+    db,
+    pollMs,
+    onChange: () => {
       clear();
       options.onCatalogChange?.();
-    }
-    return changed;
-  }
-
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    checkCatalogVersion()
-      .catch((error: unknown) => {
-        // Without the outbox we cannot tell what changed: drop everything and rely on renders.
-        clear();
-        options.onCatalogChange?.();
-        logger.warn({ err: error }, 'page cache: catalog version check failed; cache emptied');
-      })
-      .finally(() => {
-        polling = false;
-      });
-  }, pollMs);
-  timer.unref();
-  void checkCatalogVersion().catch(() => {});
+    },
+    // Without the outbox we cannot tell what changed: the cache was emptied, renders follow.
+    onError: (error) => logger.warn({ err: error }, 'page cache: catalog version check failed; cache emptied'),
+  });
 
   return {
     middleware(req, res, next) {
@@ -308,10 +280,10 @@ export function createPageCache(options: PageCacheOptions): PageCache {
       if (options.compressMiss) options.compressMiss(req, res, (error) => (error ? next(error) : serveMiss(req, res, next, key, nonce)));
       else serveMiss(req, res, next, key, nonce);
     },
-    checkCatalogVersion,
+    checkCatalogVersion: () => catalog.check(),
     clear,
     stats: () => ({ entries: entries.size, bytes, hits, misses, bypasses }),
-    stop: () => clearInterval(timer),
+    stop: () => catalog.stop(),
   };
 
   /** A miss: render (once for concurrent requests of one key), store when it may be, send. */

@@ -186,11 +186,12 @@ describe('full-page cache for anonymous visitors', () => {
     expect(seen).toBe(stock! - 1);
   });
 
-  it('follows catalog changes for signed-in visitors too: the zone\'s shared counts empty through the outbox', async () => {
+  /** Archives a product as its cooperative and waits for the signed-in zone's count to drop by one (then lists it again). */
+  async function zoneCountFollowsArchive(pageCacheHeader: string | null) {
     const cookie = await signInCooperative();
     const listed = async () => {
       const { res, html } = await get('/', { Cookie: cookie });
-      expect(res.headers.get('x-page-cache')).toBe('bypass');
+      expect(res.headers.get('x-page-cache')).toBe(pageCacheHeader);
       const m = /(\d+) 件商品/.exec(html);
       expect(m).toBeTruthy();
       return Number(m![1]);
@@ -219,6 +220,22 @@ describe('full-page cache for anonymous visitors', () => {
     } finally {
       await setStatus('restore');
       await setStatus('publish');
+    }
+  }
+
+  it('follows catalog changes for signed-in visitors too: the zone\'s shared counts empty through the outbox', async () => {
+    await zoneCountFollowsArchive('bypass');
+  });
+
+  it('follows catalog changes in the zone\'s shared counts with the page cache turned off (PAGE_CACHE=off)', async () => {
+    const uncached = await startServer({ env: { PAGE_CACHE: 'off', CATALOG_CACHE_SECONDS: '300' } });
+    const cachedOrigin = origin;
+    origin = uncached.url;
+    try {
+      await zoneCountFollowsArchive(null);
+    } finally {
+      origin = cachedOrigin;
+      await uncached.stop();
     }
   });
 
