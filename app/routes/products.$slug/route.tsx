@@ -29,10 +29,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (preview && !canManageCooperative(await getOptionalUser(request, app), page.cooperative.id)) notFound();
   const origin = app.env.PUBLIC_URL?.replace(/\/$/, '') ?? new URL(request.url).origin;
   const url = `${origin}/products/${page.product.slug}`;
-  // The same for every visitor of the region's goods; reports that change them move the outbox,
-  // which empties the shared cache (app/utils/catalog-version.server.ts).
-  const region = page.product.originRegionCode;
-  const delayNotices = await app.catalogCache.get(`delay-notices:${region}`, () => getOpenDelayNotices(app.db, region));
+  const delayNotices = await getOpenDelayNotices(app.db, page.product.originRegionCode);
   return {
     ...page,
     delayNotices,
