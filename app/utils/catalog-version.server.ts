@@ -1,11 +1,11 @@
 /**
  * Notices catalog changes through the outbox: every catalog change queues a `search.sync` job in
- * the transaction that made it, and report changes a `page-cache.purge` job, so the newest such
- * job id moves whenever the catalog does. Each server process polls it (one indexed row every
- * `pollMs`) and calls `onChange` when it moved; when the poll fails, `onChange` is called too
- * (nobody can tell what changed) and `onError` gets the error. Two catalog transactions
- * committing out of id order can hide the later commit from the poll: callers bound that case
- * with a TTL of their own.
+ * the transaction that made it, and report changes a `page-cache.purge` job. Each server process
+ * polls (every `pollMs`) the newest such job id and how many such jobs the last
+ * RECENT_WINDOW ids hold, and calls `onChange` when either moved: a transaction that took its id
+ * before another one but committed after it raises the count though not the newest id. When the
+ * poll fails, `onChange` is called too (nobody can tell what changed) and `onError` gets the
+ * error. Pruning finished jobs may move the count without a change: one needless emptying.
  *
  * The page cache empties itself with one; without the page cache, server.js starts one for the
  * zone's shared counts (app/utils/memo.server.ts), so they never outlive a change by more than a poll.
@@ -14,6 +14,9 @@ import { sql } from 'drizzle-orm';
 import { SEARCH_SYNC_JOB } from '~/models/search-sync.server';
 import { queryRows, type Db } from './db.server';
 import { PAGE_CACHE_PURGE_JOB } from './page-cache-purge.server';
+
+/** How far below the newest id a late commit is still noticed (concurrent transactions take ids close together). */
+const RECENT_WINDOW = 1_000;
 
 export interface CatalogVersionWatcher {
   /** Looks at the outbox now (the poll does this every pollMs); true when the catalog changed. */
@@ -35,11 +38,13 @@ export function watchCatalogVersion({
   let version: string | null | undefined;
 
   async function check(): Promise<boolean> {
-    const [row] = await queryRows<{ id: string | number | null }>(
+    const kinds = sql`kind IN (${SEARCH_SYNC_JOB}, ${PAGE_CACHE_PURGE_JOB})`;
+    const [row] = await queryRows<{ id: string | number | null; recent: string | number }>(
       db,
-      sql`SELECT id FROM jobs WHERE kind IN (${SEARCH_SYNC_JOB}, ${PAGE_CACHE_PURGE_JOB}) ORDER BY id DESC LIMIT 1`,
+      sql`WITH newest AS (SELECT max(id) AS id FROM jobs WHERE ${kinds})
+          SELECT newest.id, (SELECT count(*) FROM jobs WHERE ${kinds} AND id > newest.id - ${RECENT_WINDOW}) AS recent FROM newest`,
     );
-    const next = row?.id == null ? null : String(row.id);
+    const next = row?.id == null ? null : `${row.id}:${row.recent}`;
     const changed = version !== undefined && next !== version;
     version = next;
     if (changed) onChange();

@@ -14,7 +14,7 @@
  *
  * Freshness: entries expire after `ttlMs` (seconds, not minutes), and every catalog change
  * empties the cache within `pollMs` (app/utils/catalog-version.server.ts polls the outbox); the
- * TTL bounds the case the poll can miss.
+ * TTL bounds what the poll can still miss (a commit more than 1,000 job ids late).
  */
 import zlib from 'node:zlib';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';

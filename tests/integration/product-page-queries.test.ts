@@ -2,8 +2,8 @@
  * The product page's queries are prepared once per database (app/utils/prepared.server.ts): a
  * second visit runs the query the first one built. What it reads must not change, a query must
  * never wander to another database or out of a transaction. On PostgreSQL they are named
- * statements on each connection: they must survive the server dropping them, a schema change and
- * a lost connection, and a transaction prepares nothing.
+ * statements on each connection: they must survive a schema change and a lost connection, and a
+ * transaction prepares nothing.
  */
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -179,7 +179,4 @@ describeEachDriver('the product page’s queries', (t) => {
     }
     expect(await getProductPage(other.db, SLUG)).toStrictEqual(before);
   });
-
-
-
 });
