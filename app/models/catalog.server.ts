@@ -507,7 +507,9 @@ const productPageRow = preparedQuery((db) => {
       stalledSellBefore: stalledStocks.sellBefore,
       stalledReason: stalledStocks.reason,
       // The variants, images and protected area ride along as JSON: one round trip for the page
-      // instead of four (each query a socket write and a backend wake-up).
+      // instead of four (each query a socket write and a backend wake-up). The types below are
+      // what json_build_object gives for these integer and text columns; a date or bigint added
+      // here would arrive as a string, so map it before use.
       variants: sql<ProductPageVariant[]>`(select coalesce(json_agg(json_build_object('id', v.id, 'spec', v.spec, 'priceFen', v.price_fen, 'stock', v.stock)
         order by v.position, v.id), '[]'::json) from ${productVariants} v where v.product_id = ${products.id} and v.active)`,
       images: sql<ProductPageImage[]>`(select coalesce(json_agg(json_build_object('path', i.path, 'width', i.width, 'height', i.height, 'alt', i.alt)
