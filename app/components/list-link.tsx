@@ -46,6 +46,11 @@ export function useListLinkNavigation() {
       navigate(to, { replace: to === window.location.pathname + window.location.search + window.location.hash });
     };
     document.addEventListener('click', onClick);
-    return () => document.removeEventListener('click', onClick);
+    // Tells the browser tests the listener is there (hydration has run its effects).
+    document.documentElement.dataset.listLinks = 'ready';
+    return () => {
+      document.removeEventListener('click', onClick);
+      delete document.documentElement.dataset.listLinks;
+    };
   }, [navigate]);
 }
