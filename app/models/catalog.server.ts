@@ -120,6 +120,7 @@ const isListed = and(eq(products.status, 'published'), eq(cooperatives.verificat
 const provinces = alias(regions, 'province');
 const badgeGi = alias(geographicalIndications, 'badge_gi');
 const openStalled = and(eq(stalledStocks.productId, products.id), isNull(stalledStocks.clearedAt));
+/** An active variant in stock (a card's `inStock`: as `exists`, it is evaluated per card). */
 const hasStock = sql<boolean>`exists (select 1 from ${productVariants} sv where sv.product_id = ${products.id} and sv.active and sv.stock > 0)`;
 
 /** One row per product: the cheapest variant in stock (else the cheapest), the first image, the open stalled stock. */
@@ -229,12 +230,13 @@ export async function listUrgentProducts(db: Db, { today, limit = 8, offset = 0 
   // The order is chosen on the bare rows, and cards are built for the page only: building a card
   // (cheapest variant, first image, GI badge) for every stalled product first took seconds at 100k.
   // Only goods with open stalled stock or an open report can be urgent: the planner starts from
-  // those few (≈15 % of the catalog) and checks stock per candidate, where an `exists` let it
-  // aggregate every variant in the catalog first (100,000 products: ≈150–300 → ≈110 ms).
+  // those few (≈15 % of the catalog) and checks stock per candidate with a scalar sub-select. With
+  // `hasStock`'s `exists` in this WHERE it aggregated every variant in the catalog first (100,000
+  // products: ≈150–300 → ≈110 ms); in the cards' select list `exists` is the faster of the two.
+  const hasStockHere = sql`coalesce((select true from ${productVariants} sv where sv.product_id = ${products.id} and sv.active and sv.stock > 0 limit 1), false)`;
   const candidates = sql`(select ss.product_id from ${stalledStocks} ss where ss.cleared_at is null and ss.sell_before >= ${today}::date
     union all select rp.product_id from report_products rp join logistics_reports lr on lr.id = rp.report_id
       where lr.kind = 'unsold' and lr.status in ('new', 'acknowledged', 'in_progress'))`;
-  const hasStockHere = sql`coalesce((select true from ${productVariants} sv where sv.product_id = ${products.id} and sv.active and sv.stock > 0 limit 1), false)`;
   const page = await db
     .select({ id: products.id })
     .from(products)
@@ -375,21 +377,23 @@ function regionPathNames(...names: (string | null)[]): string[] {
   return names.filter((n, i, all): n is string => Boolean(n) && all.indexOf(n) === i);
 }
 
-const protectedAreaRows = preparedQuery((db) => {
-  const parent = alias(regions, 'parent');
-  return db
-    .select({ code: regions.code, name: regions.name, parentName: parent.name, provinceName: provinces.name })
-    .from(giProtectedAreas)
-    .innerJoin(regions, eq(regions.code, giProtectedAreas.regionCode))
-    .leftJoin(parent, eq(parent.code, regions.parentCode))
-    .innerJoin(provinces, eq(provinces.code, regions.provinceCode))
-    .where(eq(giProtectedAreas.giId, sql.placeholder('giId')))
-    .orderBy(asc(regions.code));
-});
+/** The GI's protected area as JSON rows by region code: the GI page reads it alone, the product page with its row. */
+const protectedAreaJson = (giId: SQL | AnyColumn) =>
+  sql<ProtectedAreaRow[]>`(select coalesce(json_agg(json_build_object('code', r.code, 'name', r.name, 'parentName', rp.name, 'provinceName', rv.name)
+    order by r.code), '[]'::json) from ${giProtectedAreas} pa join ${regions} r on r.code = pa.region_code
+    left join ${regions} rp on rp.code = r.parent_code join ${regions} rv on rv.code = r.province_code where pa.gi_id = ${giId})`;
+
+const protectedAreaOfGi = preparedQuery((db) =>
+  db
+    .select({ area: protectedAreaJson(geographicalIndications.id) })
+    .from(geographicalIndications)
+    .where(eq(geographicalIndications.id, sql.placeholder('giId'))),
+);
 
 /** The GI's protected area, each region with its ancestry names. */
 async function getProtectedArea(db: Db, giId: number): Promise<AreaRegion[]> {
-  return (await protectedAreaRows(db).execute({ giId })).map(toAreaRegion);
+  const [row] = await protectedAreaOfGi(db).execute({ giId });
+  return (row?.area ?? []).map(toAreaRegion);
 }
 
 function toAreaRegion(r: { code: string; name: string; parentName: string | null; provinceName: string }): AreaRegion {
@@ -514,9 +518,7 @@ const productPageRow = preparedQuery((db) => {
         order by v.position, v.id), '[]'::json) from ${productVariants} v where v.product_id = ${products.id} and v.active)`,
       images: sql<ProductPageImage[]>`(select coalesce(json_agg(json_build_object('path', i.path, 'width', i.width, 'height', i.height, 'alt', i.alt)
         order by i.position, i.id), '[]'::json) from ${productImages} i where i.product_id = ${products.id})`,
-      protectedArea: sql<ProtectedAreaRow[]>`(select coalesce(json_agg(json_build_object('code', r.code, 'name', r.name, 'parentName', rp.name, 'provinceName', rv.name)
-        order by r.code), '[]'::json) from ${giProtectedAreas} pa join ${regions} r on r.code = pa.region_code
-        left join ${regions} rp on rp.code = r.parent_code join ${regions} rv on rv.code = r.province_code where pa.gi_id = ${products.giId})`,
+      protectedArea: protectedAreaJson(products.giId),
     })
     .from(products)
     .innerJoin(cooperatives, eq(cooperatives.id, products.cooperativeId))
