@@ -61,24 +61,25 @@ export async function startServer({ env: source = process.env, port, quiet = fal
   if (env.PAGE_CACHE) {
     const remix = createRemixHandler(build, env.NODE_ENV);
     pageCache = entry.createPageCache({
-      db: app.db,
-      logger: app.logger,
       ttlMs: env.PAGE_CACHE_TTL_SECONDS * 1000,
-      onCatalogChange: () => app.catalogCache.clear(),
       render: (request, nonce) => remix(request, { app, cspNonce: nonce }),
       compressMiss: compress,
     });
     server.use((req, res, next) => pageCache.middleware(req, res, next));
   }
-  // Without the page cache, the zone's shared counts still follow catalog changes through the outbox.
+  // One outbox poll per process empties the page cache and the zone's shared counts on every catalog
+  // change (app/utils/catalog-version.server.ts); when it fails, both are emptied too.
   const catalogWatcher =
-    pageCache || env.CATALOG_CACHE_SECONDS === 0
-      ? null
-      : entry.watchCatalogVersion({
+    pageCache || env.CATALOG_CACHE_SECONDS > 0
+      ? entry.watchCatalogVersion({
           db: app.db,
-          onChange: () => app.catalogCache.clear(),
-          onError: (error) => app.logger.warn({ err: error }, 'catalog version check failed; shared counts emptied'),
-        });
+          onChange: () => {
+            pageCache?.clear();
+            app.catalogCache.clear();
+          },
+          onError: (error) => app.logger.warn({ err: error }, 'catalog version check failed; page cache and shared counts emptied'),
+        })
+      : null;
   server.use(compress);
   // Fingerprinted build output never changes under one name.
   server.use('/build', express.static('public/build', { immutable: true, maxAge: '1y' }));
@@ -123,7 +124,6 @@ export async function startServer({ env: source = process.env, port, quiet = fal
         http.closeIdleConnections?.();
         setTimeout(() => http.closeAllConnections?.(), 5000).unref();
       });
-      pageCache?.stop();
       catalogWatcher?.stop();
       await background.stop();
       await app.database.close();

@@ -7,8 +7,8 @@
  * poll fails, `onChange` is called too (nobody can tell what changed) and `onError` gets the
  * error. Pruning finished jobs may move the count without a change: one needless emptying.
  *
- * The page cache empties itself with one; without the page cache, server.js starts one for the
- * zone's shared counts (app/utils/memo.server.ts), so they never outlive a change by more than a poll.
+ * server.js runs one per process and empties the page cache and the zone's shared counts
+ * (app/utils/memo.server.ts) from it.
  */
 import { sql } from 'drizzle-orm';
 import { SEARCH_SYNC_JOB } from '~/models/search-sync.server';

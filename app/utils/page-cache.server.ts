@@ -13,15 +13,13 @@
  * empty block, and a CRC-32 over the whole (RFC 1951 §3.2.4, RFC 1952). No per-response compression.
  *
  * Freshness: entries expire after `ttlMs` (seconds, not minutes), and every catalog change
- * empties the cache within `pollMs` (app/utils/catalog-version.server.ts polls the outbox); the
- * TTL bounds what the poll can still miss (a commit more than 1,000 job ids late).
+ * empties it within a second: server.js clears it from the outbox poll
+ * (app/utils/catalog-version.server.ts); the TTL bounds what the poll can still miss (a commit
+ * more than 1,000 job ids late).
  */
 import zlib from 'node:zlib';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { watchCatalogVersion } from './catalog-version.server';
-import type { Db } from './db.server';
 import { localeFromHeaders } from './locale.server';
-import type { Logger } from './log.server';
 
 /** Paths whose HTML is the same for every anonymous visitor (given path, query and locale). */
 const CACHEABLE_PATHS = [/^\/$/, /^\/products\/[^/]+$/, /^\/search$/, /^\/gi(?:\/[^/]+)?$/, /^\/cooperatives\/[^/]+$/, /^\/(?:privacy|terms)$/];
@@ -31,14 +29,9 @@ const PERSONAL_COOKIE = /(?:^|;\s*)(?:__Host-)?(?:session|cart)=/;
 const NOT_STORED = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'date', 'content-security-policy', 'set-cookie', 'x-request-id']);
 
 export interface PageCacheOptions {
-  db: Db;
-  logger: Logger;
   /** The Remix handler for a cache miss (it receives this response's nonce through its load context). */
   render: (request: Request, nonce: string) => Promise<Response>;
   ttlMs?: number;
-  pollMs?: number;
-  /** Called whenever the poll sees the catalog change (server.js empties the zone's aggregate cache too). */
-  onCatalogChange?: () => void;
   maxEntries?: number;
   maxBytes?: number;
   now?: () => number;
@@ -64,11 +57,8 @@ export type CacheStatus = 'hit' | 'miss' | 'bypass';
 export interface PageCache {
   /** Express middleware: answers cacheable requests, passes the rest on with `X-Page-Cache: bypass`. */
   middleware(req: IncomingMessage & { method: string; originalUrl?: string; url?: string }, res: ServerResponse & { locals: Record<string, unknown> }, next: (err?: unknown) => void): void;
-  /** Looks at the outbox now (the poll does this every pollMs); true when the cache was emptied. */
-  checkCatalogVersion(): Promise<boolean>;
   clear(): void;
   stats(): { entries: number; bytes: number; hits: number; misses: number; bypasses: number };
-  stop(): void;
 }
 
 /** Whether a request may be answered from (and stored into) the cache. */
@@ -150,9 +140,8 @@ function requestFrom(req: IncomingMessage & { originalUrl?: string }): Request {
 }
 
 export function createPageCache(options: PageCacheOptions): PageCache {
-  const { db, logger, render } = options;
+  const { render } = options;
   const ttlMs = options.ttlMs ?? 10_000;
-  const pollMs = options.pollMs ?? 1_000;
   const maxEntries = options.maxEntries ?? 2_000;
   const maxBytes = options.maxBytes ?? 64 * 2 ** 20;
   const now = options.now ?? Date.now;
@@ -246,17 +235,6 @@ export function createPageCache(options: PageCacheOptions): PageCache {
     res.end(Buffer.from(await response.arrayBuffer()));
   }
 
-  const catalog = watchCatalogVersion({
-    db,
-    pollMs,
-    onChange: () => {
-      clear();
-      options.onCatalogChange?.();
-    },
-    // Without the outbox we cannot tell what changed: the cache was emptied, renders follow.
-    onError: (error) => logger.warn({ err: error }, 'page cache: catalog version check failed; cache emptied'),
-  });
-
   return {
     middleware(req, res, next) {
       const pathname = (req.originalUrl ?? req.url ?? '/').split('?')[0]!;
@@ -280,10 +258,8 @@ export function createPageCache(options: PageCacheOptions): PageCache {
       if (options.compressMiss) options.compressMiss(req, res, (error) => (error ? next(error) : serveMiss(req, res, next, key, nonce)));
       else serveMiss(req, res, next, key, nonce);
     },
-    checkCatalogVersion: () => catalog.check(),
     clear,
     stats: () => ({ entries: entries.size, bytes, hits, misses, bypasses }),
-    stop: () => catalog.stop(),
   };
 
   /** A miss: render (once for concurrent requests of one key), store when it may be, send. */
